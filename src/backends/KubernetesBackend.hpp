@@ -1,0 +1,38 @@
+// KubernetesBackend: runs a LaunchJob as a batch/v1 Job and tracks it through watches on the Jobs and Pods
+// it made (label launch.dev/job), never by polling.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "backends/Backend.hpp"
+#include "kube/JobPodInformers.hpp"
+#include "kube/KubeClient.hpp"
+#include "util/Clock.hpp"
+
+namespace launch::backends {
+
+class KubernetesBackend final : public Backend {
+ public:
+  // ns: the namespace to watch (empty: all).
+  KubernetesBackend(kube::KubeClient& client, const std::string& ns, const Clock& clock = SystemClock::instance());
+  ~KubernetesBackend() override;
+  KubernetesBackend(const KubernetesBackend&) = delete;
+  KubernetesBackend& operator=(const KubernetesBackend&) = delete;
+
+  Status start(const RunChanged& changed) override;
+  void stop() override;
+  Result<std::string> submit(const RunSpec& spec) override;
+  Result<std::optional<std::string>> findRun(const api::LaunchJob& job) override;
+  Result<RunObservation> observe(const std::string& backendRef) override;
+  Result<std::string> logs(const std::string& backendRef, std::size_t maxBytes) override;
+  Status cancel(const std::string& backendRef) override;
+  Status cleanup(const std::string& backendRef) override;
+  std::chrono::milliseconds pollInterval() const override { return std::chrono::milliseconds(0); }
+
+ private:
+  kube::KubeClient& client_;
+  kube::JobPodInformers informers_;
+};
+
+}  // namespace launch::backends

@@ -1,0 +1,308 @@
+// End to end on the full control plane: the launch.dev CRDs installed from crds/, the real launch-operator
+// process, and the test kubelet moving pods. Jobs run in order and within limits, bad input is refused
+// clearly without losing anything, cancellation works, and a kill -9 of the operator loses nothing.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "api/Resources.hpp"
+#include "api/YamlToJson.hpp"
+#include "support/Command.hpp"
+#include "support/ControlPlane.hpp"
+#include "support/Eventually.hpp"
+#include "support/OperatorProcess.hpp"
+#include "support/OperatorTest.hpp"
+#include "support/TestKubelet.hpp"
+#include "util/Files.hpp"
+
+namespace launch::testing {
+namespace {
+
+class LaunchOperatorIT : public OperatorTest {};
+
+TEST_F(LaunchOperatorIT, RunsJobsOneAtATimeInFifoOrderWithMaxJobsOne) {
+  createQueue("fifo", {});
+  createAgent("agent", {"fifo"}, 1);
+  for (const char* name : {"first", "second", "third"}) {
+    createJob(name, "fifo");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // creationTimestamp has one-second resolution
+  }
+  const std::vector<std::string> order = {"first", "second", "third"};
+  for (size_t i = 0; i < order.size(); ++i) {
+    ASSERT_TRUE(eventually([&] { return batchJobsFor("launch.dev/job=" + order[i]).size() == 1; })) << order[i];
+    // One at a time, in order: nothing after it has a Job yet.
+    for (size_t later = i + 1; later < order.size(); ++later) {
+      EXPECT_TRUE(batchJobsFor("launch.dev/job=" + order[later]).empty()) << order[later] << " started early";
+      EXPECT_EQ(phase(order[later]), "Queued");
+    }
+    runToEnd(order[i]);
+  }
+  for (const char* name : {"first", "second", "third"}) EXPECT_EQ(phase(name), "Succeeded");
+  auto agent = client().get(kAgents, ns_, "agent");
+  ASSERT_TRUE(agent.ok());
+  EXPECT_FALSE(field(*agent, "status", "lastHeartbeatTime").empty());
+}
+
+TEST_F(LaunchOperatorIT, ACriticalJobOvertakesEarlierLowOnesWhenPrioritizationIsOn) {
+  createQueue("prio", {{"prioritization", true}});
+  createJob("blocker", "prio", {{"priority", "low"}});
+  createAgent("agent", {"prio"}, 1);
+  ASSERT_TRUE(eventually([&] { return phase("blocker") == "Running"; }));
+  createJob("low-1", "prio", {{"priority", "low"}});
+  createJob("low-2", "prio", {{"priority", "low"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  createJob("urgent", "prio", {{"priority", "critical"}});
+  ASSERT_TRUE(eventually([&] { return phase("urgent") == "Queued"; }));
+  runToEnd("blocker");
+  ASSERT_TRUE(eventually([&] { return phase("urgent") == "Running"; })) << job("urgent").dump();
+  EXPECT_EQ(phase("low-1"), "Queued");
+  EXPECT_EQ(phase("low-2"), "Queued");
+}
+
+TEST_F(LaunchOperatorIT, TwoAgentsOnOneQueueRunEachOfAHundredJobsExactlyOnce) {
+  createQueue("shared", {});
+  createAgent("agent-a", {"shared"}, 10);
+  createAgent("agent-b", {"shared"}, 10);
+  constexpr int kJobs = 100;
+  for (int i = 0; i < kJobs; ++i) createJob("job-" + std::to_string(i), "shared");
+  TestKubelet kubelet(client());
+  std::set<std::string> done;
+  std::map<std::string, int> podsPerJob;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (static_cast<int>(done.size()) < kJobs && std::chrono::steady_clock::now() < deadline) {
+    auto pods = client().list(res::kPods, ns_, {"launch.dev/job", "", 0, "", ""});
+    ASSERT_TRUE(pods.ok());
+    for (const auto& pod : (*pods)["items"]) {
+      const std::string owner = pod["metadata"]["labels"].value("launch.dev/job", "");
+      const std::string name = pod["metadata"]["name"];
+      if (field(pod, "spec", "nodeName").empty() || field(pod, "status", "phase") == "Succeeded") continue;
+      ASSERT_TRUE(kubelet.succeed(ns_, name).ok());
+      ++podsPerJob[owner];
+    }
+    auto jobs = client().list(kLaunchJobs, ns_);
+    ASSERT_TRUE(jobs.ok());
+    int running = 0;
+    for (const auto& j : (*jobs)["items"]) {
+      if (field(j, "status", "phase") == "Succeeded") done.insert(j["metadata"]["name"]);
+      if (field(j, "status", "phase") == "Running") ++running;
+    }
+    ASSERT_LE(running, 20) << "more jobs running than the two agents' maxJobs";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(static_cast<int>(done.size()), kJobs);
+  auto batch = client().list(res::kJobs, ns_, {"launch.dev/job", "", 0, "", ""});
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ((*batch)["items"].size(), static_cast<size_t>(kJobs)) << "each LaunchJob has exactly one Job";
+  for (const auto& [owner, pods] : podsPerJob) EXPECT_EQ(pods, 1) << owner << " ran more than once";
+  std::map<std::string, int> perAgent;
+  auto jobs = client().list(kLaunchJobs, ns_);
+  for (const auto& j : (*jobs)["items"]) ++perAgent[field(j, "status", "agent")];
+  EXPECT_EQ(perAgent["agent-a"] + perAgent["agent-b"], kJobs);
+  std::printf("agent-a ran %d jobs, agent-b %d\n", perAgent["agent-a"], perAgent["agent-b"]);
+}
+
+TEST_F(LaunchOperatorIT, AKilledOperatorAdoptsItsRunningJobsAndNeverMakesASecondJob) {
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 2);
+  createJob("survivor-1", "q");
+  createJob("survivor-2", "q");
+  ASSERT_TRUE(eventually([&] { return batchJobsFor().size() == 2; }));
+  TestKubelet kubelet(client());
+  auto pod1 = kubelet.waitForScheduledPod(ns_, "launch.dev/job=survivor-1");
+  ASSERT_TRUE(pod1.ok());
+  ASSERT_TRUE(kubelet.run(ns_, (*pod1)["metadata"]["name"]).ok());
+  ASSERT_TRUE(eventually([&] { return !field(job("survivor-1"), "status", "startTime").empty(); }));
+
+  operator_->kill(SIGKILL);
+  // While it is down, one run finishes.
+  ASSERT_TRUE(kubelet.succeed(ns_, (*pod1)["metadata"]["name"]).ok());
+  startOperator();
+  ASSERT_TRUE(eventually([&] { return phase("survivor-1") == "Succeeded"; })) << job("survivor-1").dump();
+  auto pod2 = kubelet.waitForScheduledPod(ns_, "launch.dev/job=survivor-2");
+  ASSERT_TRUE(pod2.ok());
+  ASSERT_TRUE(kubelet.succeed(ns_, (*pod2)["metadata"]["name"]).ok());
+  ASSERT_TRUE(eventually([&] { return phase("survivor-2") == "Succeeded"; }));
+  EXPECT_EQ(batchJobsFor().size(), 2U) << "a restart must never create a second Job";
+}
+
+TEST_F(LaunchOperatorIT, BadInputIsRefusedClearlyAndNothingIsLost) {
+  createAgent("agent", {"gpu"}, 5);
+  createJob("early", "gpu");  // its queue does not exist yet
+  ASSERT_TRUE(eventually([&] { return phase("early") == "Queued"; }));
+  EXPECT_NE(message("early").find("LaunchQueue 'gpu' does not exist"), std::string::npos) << message("early");
+
+  createQueue("gpu", Json::parse(R"({
+    "templateVariables": {"gpus": {"type": "integer", "minimum": 0, "maximum": 8, "default": 1}},
+    "config": {"spec": {"template": {"spec": {"containers": [
+      {"name": "main", "resources": {"limits": {"nvidia.com/gpu": "{{gpus}}"}}}]}}}}})"));
+  ASSERT_TRUE(eventually([&] { return phase("early") == "Running"; })) << "the waiting job runs once its queue exists";
+
+  createJob("too-many-gpus", "gpu", {{"templateValues", {{"gpus", 64}}}});
+  ASSERT_TRUE(eventually([&] { return phase("too-many-gpus") == "Failed"; })) << job("too-many-gpus").dump();
+  EXPECT_NE(message("too-many-gpus").find("spec.templateValues.gpus"), std::string::npos) << message("too-many-gpus");
+
+  createJob("broken-override", "gpu", {{"overrides", {{"spec", {{"backoffLimit", "many"}}}}}});
+  ASSERT_TRUE(eventually([&] { return phase("broken-override") == "Failed"; })) << job("broken-override").dump();
+  EXPECT_NE(message("broken-override").find("backoffLimit"), std::string::npos) << message("broken-override");
+
+  // The API server itself refuses what the schema forbids.
+  auto refused = client().create(kLaunchJobs, ns_, Json::parse(R"({
+    "apiVersion": "launch.dev/v1alpha1", "kind": "LaunchJob", "metadata": {"name": "bad-priority"},
+    "spec": {"queue": "gpu", "priority": "urgent", "source": {"image": "x"}}})"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("spec.priority"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(phase("early"), "Running") << "nothing already running is disturbed";
+}
+
+TEST_F(LaunchOperatorIT, CancelsBySpecCancelAndByDelete) {
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 2);
+  createJob("by-flag", "q");
+  createJob("by-delete", "q");
+  ASSERT_TRUE(eventually([&] { return batchJobsFor().size() == 2; }));
+  ASSERT_TRUE(client().patch(kLaunchJobs, ns_, "by-flag", {{"spec", {{"cancel", true}}}}).ok());
+  ASSERT_TRUE(eventually([&] { return phase("by-flag") == "Cancelled"; })) << job("by-flag").dump();
+  ASSERT_TRUE(client().remove(kLaunchJobs, ns_, "by-delete").ok());
+  ASSERT_TRUE(eventually([&] { return !client().get(kLaunchJobs, ns_, "by-delete").ok(); }))
+      << "the finalizer was not released";
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& owner : batchJobsFor()) {
+      if (owner == "by-flag" || owner == "by-delete") {
+        auto j = client().list(res::kJobs, ns_, {"launch.dev/job=" + owner, "", 0, "", ""});
+        if (j.ok() && !(*j)["items"].empty() && !(*j)["items"][0]["metadata"].contains("deletionTimestamp"))
+          return false;
+      }
+    }
+    return true;
+  })) << "the cancelled jobs' Jobs were not deleted";
+}
+
+// A cancel that lands between the Job's create and the status write recording it: the status names no run,
+// yet the Job exists and must go. Played deterministically with the operator stopped.
+TEST_F(LaunchOperatorIT, CancellingAJobWhoseRunWasNeverRecordedStillDeletesItsJob) {
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 1);
+  createJob("unrecorded", "q");
+  ASSERT_TRUE(eventually([&] { return !field(job("unrecorded"), "status", "backendRef").empty(); }));
+  operator_->kill(SIGKILL);
+  ASSERT_TRUE(
+      client()
+          .patch(kLaunchJobs, ns_, "unrecorded", {{"status", {{"backendRef", ""}}}}, kube::PatchType::Merge, "status")
+          .ok());
+  ASSERT_TRUE(client().patch(kLaunchJobs, ns_, "unrecorded", {{"spec", {{"cancel", true}}}}).ok());
+  ASSERT_EQ(batchJobsFor().size(), 1U);
+  startOperator();
+  ASSERT_TRUE(eventually([&] { return phase("unrecorded") == "Cancelled"; })) << job("unrecorded").dump();
+  ASSERT_TRUE(eventually([&] {
+    auto j = client().list(res::kJobs, ns_, {"launch.dev/job=unrecorded", "", 0, "", ""});
+    return j.ok() && ((*j)["items"].empty() || (*j)["items"][0]["metadata"].contains("deletionTimestamp"));
+  })) << "the Job of a cancelled LaunchJob was left running";
+}
+
+TEST_F(LaunchOperatorIT, SurfacesImagePullFailuresAndFailsAJobThatNeverStarts) {
+  createQueue("q", {{"startTimeoutSeconds", 5}});
+  createAgent("agent", {"q"}, 1);
+  createJob("no-image", "q");
+  TestKubelet kubelet(client());
+  auto pod = kubelet.waitForScheduledPod(ns_, "launch.dev/job=no-image");
+  ASSERT_TRUE(pod.ok());
+  ASSERT_TRUE(
+      kubelet.waiting(ns_, (*pod)["metadata"]["name"], "ImagePullBackOff", "Back-off pulling image \"x\"").ok());
+  ASSERT_TRUE(eventually([&] { return message("no-image").find("ImagePullBackOff") != std::string::npos; }))
+      << job("no-image").dump();
+  ASSERT_TRUE(eventually([&] { return phase("no-image") == "Failed"; }, std::chrono::seconds(30)))
+      << job("no-image").dump();
+  EXPECT_NE(message("no-image").find("did not start within 5s"), std::string::npos) << message("no-image");
+  EXPECT_EQ(finishedReason("no-image"), "ImagePullBackOff");
+  EXPECT_NE(message("no-image").find("ImagePullBackOff"), std::string::npos) << message("no-image");
+}
+
+TEST_F(LaunchOperatorIT, AnOomKilledPodEndsTheJobFailedWithThatReason) {
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 1);
+  createJob("hungry", "q");
+  TestKubelet kubelet(client());
+  auto pod = kubelet.waitForScheduledPod(ns_, "launch.dev/job=hungry");
+  ASSERT_TRUE(pod.ok());
+  ASSERT_TRUE(kubelet.run(ns_, (*pod)["metadata"]["name"]).ok());
+  ASSERT_TRUE(kubelet.fail(ns_, (*pod)["metadata"]["name"], 137, "OOMKilled").ok());
+  ASSERT_TRUE(eventually([&] { return phase("hungry") == "Failed"; })) << job("hungry").dump();
+  EXPECT_EQ(finishedReason("hungry"), "OOMKilled");
+  EXPECT_NE(message("hungry").find("OOMKilled"), std::string::npos) << message("hungry");
+}
+
+// A free loopback port, for the operator's metrics and health servers.
+int freePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_F(LaunchOperatorIT, ServesMetricsAndHealthAndReleasesItsLeaseOnSigterm) {
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 1);
+  createJob("counted", "q");
+  ASSERT_TRUE(eventually([&] { return phase("counted") == "Running"; }));
+  operator_.reset();  // the elected operator below takes over
+
+  const int metricsPort = freePort();
+  const int healthPort = freePort();
+  OperatorProcess elected(
+      LAUNCH_OPERATOR,
+      {"--kubeconfig", plane().kubeconfigPath(), "--namespace", ns_, "--leader-elect", "--leader-election-namespace",
+       ns_, "--metrics-bind-address", "127.0.0.1:" + std::to_string(metricsPort), "--health-probe-bind-address",
+       "127.0.0.1:" + std::to_string(healthPort), "--log-format", "json"},
+      plane().directory() + "/elected-" + ns_ + ".log");
+  httplib::Client health("127.0.0.1", healthPort);
+  ASSERT_TRUE(eventually([&] {
+    auto ready = health.Get("/readyz");
+    return ready && ready->status == 200;
+  })) << elected.log();
+  auto alive = health.Get("/healthz");
+  ASSERT_TRUE(alive && alive->status == 200);
+
+  httplib::Client metricsClient("127.0.0.1", metricsPort);
+  ASSERT_TRUE(eventually([&] {
+    auto m = metricsClient.Get("/metrics");
+    return m && m->body.find("launch_queue_running_jobs{namespace=\"" + ns_ + "\",queue=\"q\"} 1") != std::string::npos;
+  })) << metricsClient.Get("/metrics")->body;
+  const std::string metrics = metricsClient.Get("/metrics")->body;
+  for (const char* name : {"controller_runtime_reconcile_total", "controller_runtime_reconcile_time_seconds_bucket",
+                           "workqueue_depth", "workqueue_adds_total", "launch_queue_pending_jobs"}) {
+    EXPECT_NE(metrics.find(name), std::string::npos) << name;
+  }
+  auto lease = client().get(res::kLeases, ns_, "launch-operator");
+  ASSERT_TRUE(lease.ok()) << lease.error().describe();
+  EXPECT_FALSE((*lease)["spec"].value("holderIdentity", "").empty());
+  EXPECT_NE(elected.log().find("\"level\":\"info\""), std::string::npos) << "JSON logs: " << elected.log();
+
+  elected.kill(SIGTERM);  // kill() waits for the exit
+  lease = client().get(res::kLeases, ns_, "launch-operator");
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ((*lease)["spec"].value("holderIdentity", "x"), "") << "the lease is released on SIGTERM";
+  EXPECT_EQ(phase("counted"), "Running") << "stopping loses nothing";
+}
+
+}  // namespace
+}  // namespace launch::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new launch::testing::ControlPlaneEnvironment({.full = true}));
+  return RUN_ALL_TESTS();
+}
