@@ -543,6 +543,38 @@ class Bench {
     return settings_.throughputJobs / (millisBetween(start, *last) / 1000.0);
   }
 
+  // 2c. N LaunchJobs already Queued on an agent with maxJobs 0; the agent's maxJobs goes to -1 -> all N Jobs
+  // exist. The operator's own dispatch rate: claims, Job creates and status writes, without the users' POSTs.
+  Result<double> measureDrainRate() {
+    const std::string ns = "bench-drain";
+    if (auto s = createNamespace(ns); !s) return s.error();
+    if (auto s = startOperator(ns); !s) return s.error();
+    if (auto s = createQueueAndAgent(ns, 0); !s) return s.error();
+    JobArrivals arrivals(client_, ns);
+    if (!arrivals.waitForSync()) return makeError(ErrorCode::Unavailable, "the Job watch did not sync");
+    if (auto s = createInParallel(kLaunchJobs, ns, settings_.throughputJobs,
+                                  [](int i) { return launchJob("dr-" + std::to_string(i), "q"); });
+        !s)
+      return s.error();
+    const auto deadline = Stopwatch::now() + std::chrono::seconds(120);
+    while (countQueued(ns) < settings_.throughputJobs) {
+      if (Stopwatch::now() > deadline) return makeError(ErrorCode::Timeout, "the LaunchJobs were not all Queued");
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    const Probe probe = startProbe();
+    const auto start = Stopwatch::now();
+    auto opened = client_.patch(kAgents, ns, "agent", {{"spec", {{"maxJobs", -1}}}});
+    if (!opened) return opened.error();
+    auto last = arrivals.waitForCount(static_cast<size_t>(settings_.throughputJobs), std::chrono::seconds(300));
+    if (!last) {
+      return makeError(ErrorCode::Timeout, "only " + std::to_string(arrivals.count()) + " of " +
+                                               std::to_string(settings_.throughputJobs) + " Jobs within 300s");
+    }
+    printProbe(probe, settings_.throughputJobs);
+    stopOperator();
+    return settings_.throughputJobs / (millisBetween(start, *last) / 1000.0);
+  }
+
   // LaunchJobs whose status.phase is Queued (-1 when the list fails): the queue's status.pending may lag.
   int countQueued(const std::string& ns) {
     auto list = client_.listAll(kLaunchJobs, ns);
@@ -642,8 +674,13 @@ int run(const Settings& settings) {
     if (!raw) return fail("raw Job rate", raw.error());
     auto viaOperator = bench.measureOperatorRate();
     if (!viaOperator) return fail("operator throughput", viaOperator.error());
-    std::printf("throughput operator=%.0f jobs/s raw=%.0f jobs/s ratio=%.2f (n=%d, %d threads)\n", *viaOperator, *raw,
-                *viaOperator / *raw, settings.throughputJobs, settings.threads);
+    std::printf("throughput operator=%.0f jobs/s raw=%.0f jobs/s ratio=%.2f (n=%d, %d threads; LaunchJob POST -> Job)\n",
+                *viaOperator, *raw, *viaOperator / *raw, settings.throughputJobs, settings.threads);
+    std::fflush(stdout);
+    auto drained = bench.measureDrainRate();
+    if (!drained) return fail("operator drain", drained.error());
+    std::printf("throughput drain=%.0f jobs/s raw=%.0f jobs/s ratio=%.2f (n=%d Queued LaunchJobs -> Jobs)\n",
+                *drained, *raw, *drained / *raw, settings.throughputJobs);
     std::fflush(stdout);
   }
   if (settings.rssJobs > 0) {

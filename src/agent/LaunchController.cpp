@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 #include <string_view>
+#include <variant>
 
 #include "agent/ImagePullSecret.hpp"
 #include "api/Group.hpp"
@@ -53,6 +55,27 @@ api::Condition condition(const std::string& type, bool status, const std::string
   return api::Condition{type,       status ? api::ConditionStatus::True : api::ConditionStatus::False,
                         generation, now,
                         reason,     message.substr(0, 32768)};
+}
+
+// An image job on a kubernetes queue: its batch/v1 Job is owned by the LaunchJob, so garbage collection removes
+// the Job with it. Such a job is claimed and submitted before its finalizer is added (one write less before the
+// Job exists); every other job has the finalizer before anything of its run can exist.
+bool runIsOwnedByTheJob(const api::LaunchJob& job, const Json* queueObject) {
+  if (queueObject == nullptr || !std::holds_alternative<api::ImageSource>(job.spec.source)) return false;
+  const Json& spec = queueObject->value("spec", Json::object());
+  return spec.is_object() && spec.value("resource", "") == api::toString(api::QueueResource::Kubernetes);
+}
+
+// The status of a job that waits: Queued, with whether its queue exists and what to do when it does not.
+void markQueued(api::LaunchJobStatus& status, const api::LaunchJob& job, bool queueFound, api::Timestamp now) {
+  status.phase = api::JobPhase::Queued;
+  status.message = queueFound ? "waiting for an agent"
+                              : "LaunchQueue '" + job.spec.queue + "' does not exist in namespace " +
+                                    job.metadata.namespace_ + "; create it and the job will run";
+  api::setCondition(status.conditions,
+                    condition("QueueFound", queueFound, queueFound ? "QueueFound" : "QueueNotFound", status.message,
+                              job.metadata.generation, now));
+  status.observedGeneration = job.metadata.generation;
 }
 
 // Adds a Secret to the pod's imagePullSecrets in a kubernetes queue's resolved config (a Job fragment).
@@ -254,7 +277,7 @@ Status LaunchController::reconcile(const std::string& key, std::chrono::millisec
   if (kind == "dispatch") return dispatch(rest);
   const auto [ns, name] = splitKey(rest);
   if (kind == "job") return reconcileJob(ns, name, requeueAfter);
-  if (kind == "queue") return reconcileQueue(ns, name);
+  if (kind == "queue") return reconcileQueue(ns, name, requeueAfter);
   if (kind == "agent") return reconcileAgent(ns, name, requeueAfter);
   return {};
 }
@@ -401,7 +424,9 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
   if (finished) return {};
 
   // The finalizer makes a delete wait until the run is gone.
-  if (!job.metadata.hasFinalizer(kFinalizer)) {
+  const ObjectPtr queueObject = queueInformer_->store().get(joinKey(ns, job.spec.queue));
+  const bool finalizerCanWait = job.status.backendRef.empty() && runIsOwnedByTheJob(job, queueObject.get());
+  if (!job.metadata.hasFinalizer(kFinalizer) && !finalizerCanWait) {
     Json finalizers = Json(job.metadata.finalizers);
     finalizers.push_back(kFinalizer);
     auto patched =
@@ -424,16 +449,13 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
     return finish(*object, job, api::JobPhase::Cancelled, "Cancelled", "cancelled by spec.cancel");
   }
 
-  const ObjectPtr queueObject = queueInformer_->store().get(joinKey(ns, job.spec.queue));
   if (!job.status.phase) {
-    job.status.phase = api::JobPhase::Queued;
-    job.status.message = queueObject ? "waiting for an agent"
-                                     : "LaunchQueue '" + job.spec.queue + "' does not exist in namespace " + ns +
-                                           "; create it and the job will run";
-    api::setCondition(job.status.conditions,
-                      condition("QueueFound", queueObject != nullptr, queueObject ? "QueueFound" : "QueueNotFound",
-                                job.status.message, job.metadata.generation, now));
-    job.status.observedGeneration = job.metadata.generation;
+    // A new job: the dispatch pass claims it at once when an agent has room, else marks it Queued.
+    if (queueObject) {
+      queue_->add("dispatch/" + ns);
+      return {};
+    }
+    markQueued(job.status, job, false, now);
     auto written = writeJobStatus(*object, job.status);
     if (!written) return written.error();
     queue_->add("dispatch/" + ns);
@@ -602,6 +624,9 @@ Status LaunchController::submitRun(const Json& object, api::LaunchJob& job, cons
   job.status.message = "submitted as " + *submitted + "; waiting for it to start";
   api::setCondition(job.status.conditions,
                     condition("Submitted", true, "Submitted", job.status.message, job.metadata.generation, now));
+  // What the first look at a fresh run finds, written now rather than in a second write a moment later.
+  api::setCondition(job.status.conditions,
+                    condition("Started", false, "Pending", "", job.metadata.generation, now));
   auto written = writeJobStatus(object, job.status);
   if (!written) return written.error();
   (void)events_.record(object, kube::EventType::Normal, "Submitted", "submitted " + *submitted);
@@ -808,16 +833,27 @@ Status LaunchController::dispatch(const std::string& ns) {
   std::map<std::string, queue::QueueState> states;
   for (const auto& [name, q] : queues) states[name].queue = &q;
   std::map<std::string, int> activeByAgent;
+  std::vector<const api::LaunchJob*> fresh;  // new jobs (no phase yet): claimed below, or marked Queued
   for (const auto& job : jobs) {
     if (job.metadata.deletionTimestamp || job.spec.cancel) continue;
     if (isActive(job)) {
       ++activeByAgent[job.status.agent];
       if (states.count(job.spec.queue) != 0) ++states[job.spec.queue].running;
-    } else if (job.status.phase == api::JobPhase::Queued && job.status.agent.empty() &&
-               states.count(job.spec.queue) != 0) {
-      states[job.spec.queue].waiting.push_back(&job);
+      continue;
     }
+    const bool waiting = job.status.phase == api::JobPhase::Queued && job.status.agent.empty();
+    if (!job.status.phase) {
+      // Not before its finalizer, unless garbage collection cleans up after its run.
+      const ObjectPtr queueObject = queueInformer_->store().get(joinKey(ns, job.spec.queue));
+      if (!queueObject || (!job.metadata.hasFinalizer(kFinalizer) && !runIsOwnedByTheJob(job, queueObject.get())))
+        continue;
+      fresh.push_back(&job);
+    } else if (!waiting) {
+      continue;
+    }
+    if (states.count(job.spec.queue) != 0) states[job.spec.queue].waiting.push_back(&job);
   }
+  std::set<const api::LaunchJob*> claimed;
   std::vector<api::LaunchAgent> agents;
   for (const auto& o : agentInformer_->store().byIndex("namespace", ns)) {
     if (auto a = api::LaunchAgent::fromJson(*o)) agents.push_back(std::move(a).value());
@@ -833,6 +869,7 @@ Status LaunchController::dispatch(const std::string& ns) {
       if (!object) continue;
       api::LaunchJobStatus status = job->status;
       const auto now = clock_.wallNow();
+      if (!status.phase) markQueued(status, *job, true, now);  // what a Queued write would have said
       status.phase = api::JobPhase::Running;
       status.agent = agent.metadata.name;
       status.message = "claimed by agent " + agent.metadata.name;
@@ -844,39 +881,77 @@ Status LaunchController::dispatch(const std::string& ns) {
         return written.error();
       }
       ++activeByAgent[agent.metadata.name];
+      claimed.insert(job);
       queue_->add("job/" + job->metadata.namespace_ + "/" + job->metadata.name);
     }
+  }
+  // New jobs no agent took wait as Queued (the queue's pending count and `kubectl get` show them).
+  for (const api::LaunchJob* job : fresh) {
+    if (claimed.count(job) != 0) continue;
+    const ObjectPtr object = latestJob(joinKey(job->metadata.namespace_, job->metadata.name));
+    if (!object) continue;
+    api::LaunchJobStatus status = job->status;
+    markQueued(status, *job, true, clock_.wallNow());
+    auto written = writeJobStatus(*object, status);
+    if (!written && written.error().code != ErrorCode::Conflict) return written.error();
   }
   return {};
 }
 
-Status LaunchController::reconcileQueue(const std::string& ns, const std::string& name) {
+Status LaunchController::reconcileQueue(const std::string& ns, const std::string& name,
+                                        std::chrono::milliseconds& requeueAfter) {
   const ObjectPtr object = queueInformer_->store().get(ns + "/" + name);
-  if (!object) return {};
+  if (!object) {
+    const std::lock_guard lock(overlayMutex_);
+    queueWrittenAt_.erase(joinKey(ns, name));
+    return {};
+  }
   auto queue = api::LaunchQueue::fromJson(*object);
   if (!queue) return {};
   api::LaunchQueueStatus status = queue->status;
-  status.pending = 0;
-  status.running = 0;
-  for (const auto& o : jobInformer_->store().byIndex("queue", joinKey(ns, name))) {
-    auto job = api::LaunchJob::fromJson(*o);
-    if (!job || !job->status.phase) continue;
-    if (*job->status.phase == api::JobPhase::Queued) ++status.pending;
-    if (isActive(*job)) ++status.running;
-  }
-  queuePending_->withLabels({ns, name}).set(status.pending);
-  queueRunning_->withLabels({ns, name}).set(status.running);
   const Status valid = api::validate(*queue);
   const auto now = clock_.wallNow();
   api::setCondition(status.conditions,
                     condition("Ready", valid.ok(), valid.ok() ? "Valid" : "InvalidSpec",
                               valid.ok() ? "" : valid.error().message, queue->metadata.generation, now));
   status.observedGeneration = queue->metadata.generation;
+  // Counts change with every job: a burst of jobs makes one write a second, not one per job. A change of the
+  // spec or of the Ready condition is written at once.
+  const std::string key = joinKey(ns, name);
+  if (status.conditions == queue->status.conditions && status.observedGeneration == queue->status.observedGeneration) {
+    const std::lock_guard lock(overlayMutex_);
+    const auto last = queueWrittenAt_.find(key);
+    const auto since = last == queueWrittenAt_.end() ? kQueueStatusPeriod : clock_.now() - last->second;
+    if (since < kQueueStatusPeriod) {
+      requeueAfter = std::chrono::duration_cast<std::chrono::milliseconds>(kQueueStatusPeriod - since) +
+                     std::chrono::milliseconds(1);
+      return {};
+    }
+  }
+  // The counts read two fields of each cached job; no job is parsed whole.
+  status.pending = 0;
+  status.running = 0;
+  for (const auto& o : jobInformer_->store().byIndex("queue", key)) {
+    const auto found = o->find("status");
+    if (found == o->end() || !found->is_object()) continue;
+    const std::string phase = found->value("phase", "");
+    if (phase == api::toString(api::JobPhase::Queued)) {
+      ++status.pending;
+    } else if (!phase.empty() && !found->value("agent", "").empty() &&
+               phase != api::toString(api::JobPhase::Succeeded) && phase != api::toString(api::JobPhase::Failed) &&
+               phase != api::toString(api::JobPhase::Cancelled)) {
+      ++status.running;
+    }
+  }
+  queuePending_->withLabels({ns, name}).set(status.pending);
+  queueRunning_->withLabels({ns, name}).set(status.running);
   if (status == queue->status) return {};
   Json updated = *object;
   updated["status"] = api::toJson(status);
   auto written = client_.update(queues_, ns, updated, "status");
   if (!written) return written.error();
+  const std::lock_guard lock(overlayMutex_);
+  queueWrittenAt_[key] = clock_.now();
   return {};
 }
 

@@ -80,7 +80,7 @@ class LaunchController {
   Status reconcile(const std::string& key, std::chrono::milliseconds& requeueAfter);
   Status reconcileJob(const std::string& ns, const std::string& name, std::chrono::milliseconds& requeueAfter);
   Status dispatch(const std::string& ns);
-  Status reconcileQueue(const std::string& ns, const std::string& name);
+  Status reconcileQueue(const std::string& ns, const std::string& name, std::chrono::milliseconds& requeueAfter);
   Status reconcileAgent(const std::string& ns, const std::string& name, std::chrono::milliseconds& requeueAfter);
 
   // The newest state of a LaunchJob: the cache, or this controller's own later write not yet seen there.
@@ -150,6 +150,8 @@ class LaunchController {
   };
   std::map<std::string, Written> overlay_;    // job key -> this controller's last write
   std::map<std::string, size_t> roundRobin_;  // agent key -> next first queue
+  static constexpr std::chrono::seconds kQueueStatusPeriod{1};
+  std::map<std::string, Clock::TimePoint> queueWrittenAt_;  // queue key -> its last status write (overlayMutex_)
 
   CounterFamily* reconcileTotal_ = nullptr;
   HistogramFamily* reconcileTime_ = nullptr;
