@@ -674,13 +674,14 @@ int run(const Settings& settings) {
     if (!raw) return fail("raw Job rate", raw.error());
     auto viaOperator = bench.measureOperatorRate();
     if (!viaOperator) return fail("operator throughput", viaOperator.error());
-    std::printf("throughput operator=%.0f jobs/s raw=%.0f jobs/s ratio=%.2f (n=%d, %d threads; LaunchJob POST -> Job)\n",
-                *viaOperator, *raw, *viaOperator / *raw, settings.throughputJobs, settings.threads);
+    std::printf(
+        "throughput operator=%.0f jobs/s raw=%.0f jobs/s ratio=%.2f (n=%d, %d threads; LaunchJob POST -> Job)\n",
+        *viaOperator, *raw, *viaOperator / *raw, settings.throughputJobs, settings.threads);
     std::fflush(stdout);
     auto drained = bench.measureDrainRate();
     if (!drained) return fail("operator drain", drained.error());
-    std::printf("throughput drain=%.0f jobs/s raw=%.0f jobs/s ratio=%.2f (n=%d Queued LaunchJobs -> Jobs)\n",
-                *drained, *raw, *drained / *raw, settings.throughputJobs);
+    std::printf("throughput drain=%.0f jobs/s raw=%.0f jobs/s ratio=%.2f (n=%d Queued LaunchJobs -> Jobs)\n", *drained,
+                *raw, *drained / *raw, settings.throughputJobs);
     std::fflush(stdout);
   }
   if (settings.rssJobs > 0) {

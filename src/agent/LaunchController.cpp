@@ -72,9 +72,8 @@ void markQueued(api::LaunchJobStatus& status, const api::LaunchJob& job, bool qu
   status.message = queueFound ? "waiting for an agent"
                               : "LaunchQueue '" + job.spec.queue + "' does not exist in namespace " +
                                     job.metadata.namespace_ + "; create it and the job will run";
-  api::setCondition(status.conditions,
-                    condition("QueueFound", queueFound, queueFound ? "QueueFound" : "QueueNotFound", status.message,
-                              job.metadata.generation, now));
+  api::setCondition(status.conditions, condition("QueueFound", queueFound, queueFound ? "QueueFound" : "QueueNotFound",
+                                                 status.message, job.metadata.generation, now));
   status.observedGeneration = job.metadata.generation;
 }
 
@@ -625,8 +624,7 @@ Status LaunchController::submitRun(const Json& object, api::LaunchJob& job, cons
   api::setCondition(job.status.conditions,
                     condition("Submitted", true, "Submitted", job.status.message, job.metadata.generation, now));
   // What the first look at a fresh run finds, written now rather than in a second write a moment later.
-  api::setCondition(job.status.conditions,
-                    condition("Started", false, "Pending", "", job.metadata.generation, now));
+  api::setCondition(job.status.conditions, condition("Started", false, "Pending", "", job.metadata.generation, now));
   auto written = writeJobStatus(object, job.status);
   if (!written) return written.error();
   (void)events_.record(object, kube::EventType::Normal, "Submitted", "submitted " + *submitted);
