@@ -380,6 +380,11 @@ Result<std::optional<LaunchController::Run>> LaunchController::runOf(const api::
 Status LaunchController::reconcileJob(const std::string& ns, const std::string& name,
                                       std::chrono::milliseconds& requeueAfter) {
   const std::string key = joinKey(ns, name);
+  bool unplaced = false;  // a dispatch pass found no room for it while it was new
+  {
+    const std::lock_guard lock(overlayMutex_);
+    unplaced = unplaced_.erase(key) > 0;
+  }
   const ObjectPtr object = latestJob(key);
   if (!object) return {};
   auto parsed = api::LaunchJob::fromJson(*object);
@@ -449,16 +454,15 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
   }
 
   if (!job.status.phase) {
-    // A new job: the dispatch pass claims it at once when an agent has room, else marks it Queued.
-    if (queueObject) {
+    // A new job: the dispatch pass claims it at once when an agent has room, else it comes back here unplaced.
+    if (queueObject && !unplaced) {
       queue_->add("dispatch/" + ns);
       return {};
     }
-    markQueued(job.status, job, false, now);
+    markQueued(job.status, job, queueObject != nullptr, now);
     auto written = writeJobStatus(*object, job.status);
     if (!written) return written.error();
-    queue_->add("dispatch/" + ns);
-    return {};
+    return {};  // its Queued event asks for a dispatch pass (below), should room have come meanwhile
   }
 
   if (*job.status.phase == api::JobPhase::Queued) {
@@ -827,37 +831,69 @@ Status LaunchController::dispatch(const std::string& ns) {
       queues.emplace(std::move(name), std::move(q).value());
     }
   }
-  std::vector<api::LaunchJob> jobs = jobsIn(ns);
   std::map<std::string, queue::QueueState> states;
   for (const auto& [name, q] : queues) states[name].queue = &q;
-  std::map<std::string, int> activeByAgent;
-  std::vector<const api::LaunchJob*> fresh;  // new jobs (no phase yet): claimed below, or marked Queued
-  for (const auto& job : jobs) {
-    if (job.metadata.deletionTimestamp || job.spec.cancel) continue;
-    if (isActive(job)) {
-      ++activeByAgent[job.status.agent];
-      if (states.count(job.spec.queue) != 0) ++states[job.spec.queue].running;
-      continue;
-    }
-    const bool waiting = job.status.phase == api::JobPhase::Queued && job.status.agent.empty();
-    if (!job.status.phase) {
-      // Not before its finalizer, unless garbage collection cleans up after its run.
-      const ObjectPtr queueObject = queueInformer_->store().get(joinKey(ns, job.spec.queue));
-      if (!queueObject || (!job.metadata.hasFinalizer(kFinalizer) && !runIsOwnedByTheJob(job, queueObject.get())))
-        continue;
-      fresh.push_back(&job);
-    } else if (!waiting) {
-      continue;
-    }
-    if (states.count(job.spec.queue) != 0) states[job.spec.queue].waiting.push_back(&job);
-  }
-  std::set<const api::LaunchJob*> claimed;
   std::vector<api::LaunchAgent> agents;
   for (const auto& o : agentInformer_->store().byIndex("namespace", ns)) {
     if (auto a = api::LaunchAgent::fromJson(*o)) agents.push_back(std::move(a).value());
   }
   std::sort(agents.begin(), agents.end(),
             [](const auto& a, const auto& b) { return a.metadata.name < b.metadata.name; });
+
+  // A first look at each job reads a few fields of the cached object; only new jobs, and waiting ones when
+  // some agent has room, are parsed whole (a backlog of thousands on full agents costs no parsing).
+  std::map<std::string, int> activeByAgent;
+  std::vector<ObjectPtr> freshObjects;
+  std::vector<ObjectPtr> waitingObjects;
+  for (const auto& cached : jobInformer_->store().byIndex("namespace", ns)) {
+    const ObjectPtr object = latestJob(keyOf(*cached));
+    if (!object) continue;
+    const Json& metadata = object->value("metadata", Json::object());
+    const Json& spec = object->value("spec", Json::object());
+    const Json& status = object->value("status", Json::object());
+    if (!metadata.is_object() || !spec.is_object() || !status.is_object()) continue;
+    if (metadata.contains("deletionTimestamp") || spec.value("cancel", false)) continue;
+    const std::string phase = status.value("phase", "");
+    const std::string agent = status.value("agent", "");
+    const std::string queueName = spec.value("queue", "");
+    if (phase.empty()) {
+      freshObjects.push_back(object);
+    } else if (!agent.empty()) {
+      if (phase == api::toString(api::JobPhase::Succeeded) || phase == api::toString(api::JobPhase::Failed) ||
+          phase == api::toString(api::JobPhase::Cancelled)) {
+        continue;
+      }
+      ++activeByAgent[agent];
+      if (states.count(queueName) != 0) ++states[queueName].running;
+    } else if (phase == api::toString(api::JobPhase::Queued) && states.count(queueName) != 0) {
+      waitingObjects.push_back(object);
+    }
+  }
+  const bool room = std::any_of(agents.begin(), agents.end(), [&](const api::LaunchAgent& a) {
+    return !a.metadata.deletionTimestamp && (a.spec.maxJobs < 0 || activeByAgent[a.metadata.name] < a.spec.maxJobs);
+  });
+  std::vector<api::LaunchJob> jobs;
+  jobs.reserve(freshObjects.size() + (room ? waitingObjects.size() : 0));
+  std::vector<size_t> fresh;  // indexes in `jobs` of new jobs (no phase yet): claimed below, or marked Queued
+  for (const auto& object : freshObjects) {
+    auto job = api::LaunchJob::fromJson(*object);
+    if (!job) continue;  // its own reconcile reports the invalid spec
+    // Not before its finalizer, unless garbage collection cleans up after its run.
+    const ObjectPtr queueObject = queueInformer_->store().get(joinKey(ns, job->spec.queue));
+    if (!queueObject || (!job->metadata.hasFinalizer(kFinalizer) && !runIsOwnedByTheJob(*job, queueObject.get())))
+      continue;
+    fresh.push_back(jobs.size());
+    jobs.push_back(std::move(job).value());
+  }
+  if (room) {
+    for (const auto& object : waitingObjects) {
+      if (auto job = api::LaunchJob::fromJson(*object)) jobs.push_back(std::move(job).value());
+    }
+  }
+  for (const auto& job : jobs) {
+    if (states.count(job.spec.queue) != 0) states[job.spec.queue].waiting.push_back(&job);
+  }
+  std::set<const api::LaunchJob*> claimed;
   for (const auto& agent : agents) {
     if (agent.metadata.deletionTimestamp) continue;
     queue::AgentState state{agent.metadata.name, agent.spec.maxJobs, activeByAgent[agent.metadata.name],
@@ -883,15 +919,17 @@ Status LaunchController::dispatch(const std::string& ns) {
       queue_->add("job/" + job->metadata.namespace_ + "/" + job->metadata.name);
     }
   }
-  // New jobs no agent took wait as Queued (the queue's pending count and `kubectl get` show them).
-  for (const api::LaunchJob* job : fresh) {
+  // New jobs no agent took wait as Queued (the queue's pending count and `kubectl get` show them): each job's
+  // own reconcile writes that, so the writes spread over the workers and this pass stays short.
+  for (const size_t index : fresh) {
+    const api::LaunchJob* job = &jobs[index];
     if (claimed.count(job) != 0) continue;
-    const ObjectPtr object = latestJob(joinKey(job->metadata.namespace_, job->metadata.name));
-    if (!object) continue;
-    api::LaunchJobStatus status = job->status;
-    markQueued(status, *job, true, clock_.wallNow());
-    auto written = writeJobStatus(*object, status);
-    if (!written && written.error().code != ErrorCode::Conflict) return written.error();
+    const std::string key = joinKey(job->metadata.namespace_, job->metadata.name);
+    {
+      const std::lock_guard lock(overlayMutex_);
+      unplaced_.insert(key);
+    }
+    queue_->add("job/" + key);
   }
   return {};
 }

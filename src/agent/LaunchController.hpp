@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -152,6 +153,7 @@ class LaunchController {
   std::map<std::string, size_t> roundRobin_;  // agent key -> next first queue
   static constexpr std::chrono::seconds kQueueStatusPeriod{1};
   std::map<std::string, Clock::TimePoint> queueWrittenAt_;  // queue key -> its last status write (overlayMutex_)
+  std::set<std::string> unplaced_;  // new jobs a dispatch pass had no room for, to be marked Queued (overlayMutex_)
 
   CounterFamily* reconcileTotal_ = nullptr;
   HistogramFamily* reconcileTime_ = nullptr;
