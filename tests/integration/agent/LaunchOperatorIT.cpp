@@ -11,11 +11,13 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "api/Resources.hpp"
 #include "api/YamlToJson.hpp"
+#include "kube/Informer.hpp"
 #include "support/Command.hpp"
 #include "support/ControlPlane.hpp"
 #include "support/Eventually.hpp"
@@ -132,6 +134,58 @@ TEST_F(LaunchOperatorIT, AKilledOperatorAdoptsItsRunningJobsAndNeverMakesASecond
   ASSERT_TRUE(kubelet.succeed(ns_, (*pod2)["metadata"]["name"]).ok());
   ASSERT_TRUE(eventually([&] { return phase("survivor-2") == "Succeeded"; }));
   EXPECT_EQ(batchJobsFor().size(), 2U) << "a restart must never create a second Job";
+}
+
+// The short path: a new image job on a kubernetes queue with room is claimed in its first status write (never
+// Queued), and its finalizer comes right after its Job exists. A job that waits is Queued. Every state the API
+// server held is seen, through a watch started before the jobs.
+TEST_F(LaunchOperatorIT, ANewJobWithRoomIsClaimedAtOnceAndAJobWithoutRoomWaitsQueued) {
+  struct Seen {
+    std::vector<std::string> phases;  // each distinct status.phase, in order ("" before the first write)
+    bool finalizerBeforeRun = false;  // the finalizer was there while status.backendRef was still empty
+    bool finalizerWithRun = false;    // the finalizer was there with status.backendRef set
+  };
+  std::mutex mutex;
+  std::map<std::string, Seen> seen;
+  kube::InformerOptions options;
+  options.ns = ns_;
+  kube::Informer watch(client(), kLaunchJobs, options);
+  auto record = [&](const kube::ObjectPtr& o) {
+    const std::lock_guard lock(mutex);
+    Seen& s = seen[(*o)["metadata"].value("name", "")];
+    const std::string phase = field(*o, "status", "phase");
+    if (s.phases.empty() || s.phases.back() != phase) s.phases.push_back(phase);
+    bool finalizer = false;
+    for (const auto& f : (*o)["metadata"].value("finalizers", Json::array())) finalizer |= f == "launch.dev/cleanup";
+    const bool run = !field(*o, "status", "backendRef").empty();
+    if (finalizer) (run ? s.finalizerWithRun : s.finalizerBeforeRun) = true;
+  };
+  watch.addHandler({record, [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { record(o); }, nullptr});
+  watch.start();
+  ASSERT_TRUE(watch.waitForSync(std::chrono::seconds(30)));
+
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 1);
+  createJob("with-room", "q");
+  ASSERT_TRUE(eventually([&] { return batchJobsFor().size() == 1; }));
+  createJob("without-room", "q");
+  ASSERT_TRUE(eventually([&] { return phase("without-room") == "Queued"; })) << job("without-room").dump();
+  ASSERT_TRUE(eventually([&] {
+    const std::lock_guard lock(mutex);
+    return seen["with-room"].finalizerWithRun;
+  })) << "the finalizer never came after the Job: "
+      << job("with-room").dump();
+  watch.stop();
+
+  const std::lock_guard lock(mutex);
+  const Seen& first = seen["with-room"];
+  EXPECT_EQ(first.phases, (std::vector<std::string>{"", "Running"})) << "the job was not claimed in one write";
+  EXPECT_FALSE(first.finalizerBeforeRun) << "an owned Job needs no finalizer before it exists";
+  const Seen& second = seen["without-room"];
+  ASSERT_FALSE(second.phases.empty());
+  EXPECT_EQ(second.phases.back(), "Queued");
+  EXPECT_FALSE(second.finalizerBeforeRun || second.finalizerWithRun) << "a job with no run holds no finalizer";
+  EXPECT_EQ(batchJobsFor().size(), 1U) << "maxJobs 1 holds";
 }
 
 TEST_F(LaunchOperatorIT, BadInputIsRefusedClearlyAndNothingIsLost) {
