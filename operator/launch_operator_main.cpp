@@ -1,6 +1,7 @@
 // launch-operator: the controller manager. Reconciles LaunchQueues, LaunchAgents and LaunchJobs, serves
 // /metrics and /healthz + /readyz, and elects a leader through a Lease so that only one replica writes.
 #include <httplib.h>
+#include <malloc.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -276,7 +277,15 @@ int main(int argc, char** argv) {
     } else {
       ready = true;
       spdlog::info("launch-operator is running ({} workers{})", workers, ns.empty() ? "" : ", namespace " + ns);
-      while (stopSignal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // Bursts of watch events leave freed pages between the cached objects; hand them back now and then.
+      auto lastTrim = std::chrono::steady_clock::now();
+      while (stopSignal == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (std::chrono::steady_clock::now() - lastTrim >= std::chrono::seconds(10)) {
+          malloc_trim(0);
+          lastTrim = std::chrono::steady_clock::now();
+        }
+      }
       spdlog::info("stopping: finishing the work in flight");
       ready = false;
     }
