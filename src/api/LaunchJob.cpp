@@ -187,16 +187,7 @@ Json toJson(const LaunchJobStatus& status) {
 Result<LaunchJob> LaunchJob::fromJson(const Json& json) {
   Problems problems;
   const FieldReader root(json, problems);
-  if (!json.is_object()) {
-    problems.add("", "a LaunchJob is a JSON object, got " + describeValue(json));
-    return problems.status().error();
-  }
-  const auto apiVersion = root["apiVersion"].string();
-  if (!apiVersion.empty() && apiVersion != kApiVersion) {
-    root["apiVersion"].fail("expected " + std::string(kApiVersion) + ", got '" + apiVersion + "'");
-  }
-  const auto kind = root["kind"].string();
-  if (!kind.empty() && kind != kKind) root["kind"].fail("expected " + std::string(kKind) + ", got '" + kind + "'");
+  if (!readEnvelope(json, root, problems, kKind)) return problems.status().error();
 
   LaunchJob job;
   job.metadata = readObjectMeta(root["metadata"]);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "api/Group.hpp"
+
 namespace launch::api {
 
 bool ObjectMeta::hasFinalizer(std::string_view finalizer) const {
@@ -52,6 +54,22 @@ Json toJson(const ObjectMeta& meta) {
   if (!meta.finalizers.empty()) json["finalizers"] = meta.finalizers;
   if (meta.deletionTimestamp) json["deletionTimestamp"] = formatTimestamp(*meta.deletionTimestamp);
   return json;
+}
+
+bool readEnvelope(const Json& json, const FieldReader& root, Problems& problems, std::string_view kind) {
+  if (!json.is_object()) {
+    problems.add("", "a " + std::string(kind) + " is a JSON object, got " + describeValue(json));
+    return false;
+  }
+  const auto apiVersion = root["apiVersion"].string();
+  if (!apiVersion.empty() && apiVersion != kApiVersion) {
+    root["apiVersion"].fail("expected " + std::string(kApiVersion) + ", got '" + apiVersion + "'");
+  }
+  const auto actualKind = root["kind"].string();
+  if (!actualKind.empty() && actualKind != kind) {
+    root["kind"].fail("expected " + std::string(kind) + ", got '" + actualKind + "'");
+  }
+  return true;
 }
 
 }  // namespace launch::api

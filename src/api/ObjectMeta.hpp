@@ -33,6 +33,9 @@ struct ObjectMeta {
 bool isObjectName(std::string_view name);
 
 ObjectMeta readObjectMeta(const FieldReader& field);
+// The envelope of a launch.dev object: false (with the problem added) when `json` is not an object; otherwise
+// checks apiVersion and kind when they are set (a problem for each that is wrong) and returns true.
+bool readEnvelope(const Json& json, const FieldReader& root, Problems& problems, std::string_view kind);
 // Only the fields that are set, so the JSON can be sent in a create or a patch.
 Json toJson(const ObjectMeta& meta);
 
