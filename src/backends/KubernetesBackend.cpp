@@ -2,8 +2,10 @@
 #include "backends/KubernetesBackend.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "backends/KubernetesJobManifest.hpp"
+#include "kube/Informer.hpp"
 #include "kube/ResourceType.hpp"
 
 namespace launch::backends {
@@ -11,6 +13,8 @@ namespace {
 
 namespace res = kube::resources;
 constexpr std::string_view kRefPrefix = "batch/v1/Job/";
+// How long a created Job stands in for the cache's copy: far longer than a watch event takes to arrive.
+constexpr std::chrono::seconds kCreatedKept{30};
 
 // "batch/v1/Job/<ns>/<name>" -> {ns, name}; empty names for a ref of another backend.
 std::pair<std::string, std::string> parseRef(const std::string& ref) {
@@ -37,13 +41,19 @@ std::string launchJobKey(const kube::Json& object) {
 }  // namespace
 
 KubernetesBackend::KubernetesBackend(kube::KubeClient& client, const std::string& ns, const Clock& clock)
-    : client_(client), informers_(client, ns, "launch.dev/job", clock) {}  // only the Jobs and Pods it made
+    : client_(client), informers_(client, ns, "launch.dev/job", clock), clock_(clock) {}  // only its Jobs and Pods
 
 KubernetesBackend::~KubernetesBackend() { stop(); }
 
 Status KubernetesBackend::start(const RunChanged& changed) {
   return informers_.start(
-      [changed](const kube::ObjectPtr& o) {
+      [this, changed](const kube::ObjectPtr& o) {
+        {
+          // Once the watch has shown a Job, the cache speaks for it (a Pod's name matches no entry).
+          const kube::Json& meta = (*o)["metadata"];
+          const std::lock_guard lock(createdMutex_);
+          created_.erase(meta.value("namespace", "") + "/" + meta.value("name", ""));
+        }
         std::string key = launchJobKey(*o);
         if (!key.empty() && changed) changed(key);
       },
@@ -64,9 +74,28 @@ Result<std::string> KubernetesBackend::submit(const RunSpec& spec) {
     }
     return created.error();
   }
+  if (created) {
+    kube::stripManagedFields(*created);
+    const auto now = clock_.now();
+    const std::lock_guard lock(createdMutex_);
+    std::erase_if(created_, [&](const auto& entry) { return now - entry.second.at > kCreatedKept; });
+    created_[ns + "/" + runName(spec.job)] =
+        Created{std::make_shared<const kube::Json>(std::move(created).value()), now};
+  }
   std::string ref(kRefPrefix);
   ref.append(ns).append("/").append(runName(spec.job));
   return ref;
+}
+
+kube::ObjectPtr KubernetesBackend::created(const std::string& key) {
+  const std::lock_guard lock(createdMutex_);
+  const auto it = created_.find(key);
+  if (it == created_.end()) return nullptr;
+  if (clock_.now() - it->second.at > kCreatedKept) {
+    created_.erase(it);
+    return nullptr;
+  }
+  return it->second.job;
 }
 
 Result<std::optional<std::string>> KubernetesBackend::findRun(const api::LaunchJob& job) {
@@ -85,8 +114,14 @@ Result<RunObservation> KubernetesBackend::observe(const std::string& backendRef)
   if (name.empty()) return badRef(backendRef);
   const std::string key = ns + "/" + name;
   kube::ObjectPtr job = informers_.job(key);
+  if (job) {
+    const std::lock_guard lock(createdMutex_);
+    created_.erase(key);  // the cache has caught up
+  } else {
+    job = created(key);
+  }
   if (!job) {
-    // The cache may not have caught up with a Job created a moment ago: ask the API server.
+    // The cache may not have caught up with a Job created a moment ago by another process: ask the API server.
     auto live = client_.get(res::kJobs, ns, name);
     if (!live) {
       if (live.error().code == ErrorCode::NotFound) return RunObservation{};

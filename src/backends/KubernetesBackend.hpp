@@ -2,7 +2,9 @@
 // it made (label launch.dev/job), never by polling.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "backends/Backend.hpp"
@@ -31,8 +33,18 @@ class KubernetesBackend final : public Backend {
   std::chrono::milliseconds pollInterval() const override { return std::chrono::milliseconds(0); }
 
  private:
+  // The Job as its create answered, until the cache has it: a run just submitted is observed without a GET.
+  kube::ObjectPtr created(const std::string& key);
+
   kube::KubeClient& client_;
   kube::JobPodInformers informers_;
+  const Clock& clock_;
+  std::mutex createdMutex_;
+  struct Created {
+    kube::ObjectPtr job;
+    Clock::TimePoint at;
+  };
+  std::map<std::string, Created> created_;  // "ns/name" -> the Job this process created a moment ago
 };
 
 }  // namespace launch::backends
