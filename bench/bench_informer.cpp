@@ -68,7 +68,7 @@ void BM_StoreMemoryPerObject(benchmark::State& state) {
       launch::kube::ObjectStore store;
       for (int i = 0; i < count; ++i) {
         Json object = makeObject(i);
-        launch::kube::stripManagedFields(object);
+        launch::kube::stripForCache(object);
         store.upsert(std::make_shared<const Json>(std::move(object)));
       }
       perObject = static_cast<double>(residentBytes() - before) / count;

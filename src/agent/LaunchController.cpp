@@ -306,7 +306,7 @@ Result<Json> LaunchController::writeJobStatus(const Json& object, const api::Lau
   updated["status"] = api::toJson(status);
   auto written = client_.update(jobs_, object["metadata"].value("namespace", ""), updated, "status");
   if (written) {
-    kube::stripManagedFields(*written);
+    kube::stripForCache(*written);
     remember(*written);
   } else if (written.error().code == ErrorCode::Conflict) {
     // Someone wrote after us: our remembered write is stale, and the cache (which will show their write and
@@ -437,7 +437,7 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
         client_.patch(jobs_, ns, name,
                       {{"metadata", {{"finalizers", finalizers}, {"resourceVersion", job.metadata.resourceVersion}}}});
     if (!patched) return patched.error();
-    kube::stripManagedFields(*patched);
+    kube::stripForCache(*patched);
     remember(*patched);
     return reconcileJob(ns, name, requeueAfter);
   }

@@ -75,7 +75,7 @@ Result<std::string> KubernetesBackend::submit(const RunSpec& spec) {
     return created.error();
   }
   if (created) {
-    kube::stripManagedFields(*created);
+    kube::stripForCache(*created);
     const auto now = clock_.now();
     const std::lock_guard lock(createdMutex_);
     std::erase_if(created_, [&](const auto& entry) { return now - entry.second.at > kCreatedKept; });

@@ -14,8 +14,14 @@ std::string resourceVersionOf(const Json& object) {
 
 }  // namespace
 
-void stripManagedFields(Json& object) {
-  if (object.contains("metadata") && object["metadata"].is_object()) object["metadata"].erase("managedFields");
+void stripForCache(Json& object) {
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return;
+  metadata->erase("managedFields");
+  const auto annotations = metadata->find("annotations");
+  if (annotations == metadata->end() || !annotations->is_object()) return;
+  annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
+  if (annotations->empty()) metadata->erase(annotations);
 }
 
 Informer::Informer(KubeClient& client, ResourceType type, InformerOptions options, const Clock& clock)
@@ -74,7 +80,7 @@ void Informer::notifyDelete(const ObjectPtr& last, bool tombstone) {
 void Informer::replaceAll(Json&& items) {
   std::set<std::string> listed;
   for (auto& item : items) {
-    stripManagedFields(item);
+    stripForCache(item);
     auto object = std::make_shared<const Json>(std::move(item));
     const std::string key = ObjectStore::keyOf(*object);
     listed.insert(key);
@@ -125,7 +131,7 @@ Status Informer::relist() {
 
 void Informer::apply(WatchEventType type, Json&& object) {
   if (type == WatchEventType::Bookmark) return;  // only advances the resourceVersion
-  stripManagedFields(object);
+  stripForCache(object);
   auto current = std::make_shared<const Json>(std::move(object));
   if (type == WatchEventType::Deleted) {
     store_.erase(ObjectStore::keyOf(*current));

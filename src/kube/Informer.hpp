@@ -88,7 +88,10 @@ class Informer {
   bool consistentListNeeded_ = false;
 };
 
-// Removes metadata.managedFields, which the cache never needs and which is often the largest part of an object.
-void stripManagedFields(Json& object);
+// Removes what the cache never needs and what is often the largest part of an object: metadata.managedFields,
+// and the kubectl.kubernetes.io/last-applied-configuration annotation (a second copy of the object that
+// `kubectl apply` keeps). Safe for objects the controllers write back: they write only status subresources,
+// which take nothing but status from the body.
+void stripForCache(Json& object);
 
 }  // namespace launch::kube

@@ -215,5 +215,35 @@ TEST(Informer, BacksOffWhileTheServerFailsAndStopsPromptly) {
   EXPECT_GE(informer.lists(), 2);
 }
 
+struct StripCase {
+  const char* name;
+  const char* object;
+  const char* cached;
+};
+class StripForCache : public ::testing::TestWithParam<StripCase> {};
+TEST_P(StripForCache, KeepsAllButWhatTheCacheNeverNeeds) {
+  Json object = Json::parse(GetParam().object);
+  stripForCache(object);
+  EXPECT_EQ(object, Json::parse(GetParam().cached));
+}
+INSTANTIATE_TEST_SUITE_P(
+    Objects, StripForCache,
+    ::testing::Values(
+        StripCase{"ManagedFields", R"({"metadata":{"name":"a","managedFields":[{"manager":"kubectl"}]}})",
+                  R"({"metadata":{"name":"a"}})"},
+        StripCase{
+            "LastAppliedAmongOthers",
+            R"({"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","team":"x"}}})",
+            R"({"metadata":{"annotations":{"team":"x"}}})"},
+        StripCase{
+            "LastAppliedAlone",
+            R"({"metadata":{"name":"a","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}"}}})",
+            R"({"metadata":{"name":"a"}})"},
+        StripCase{"NothingToStrip", R"({"metadata":{"name":"a","annotations":{"team":"x"}},"spec":{}})",
+                  R"({"metadata":{"name":"a","annotations":{"team":"x"}},"spec":{}})"},
+        StripCase{"NoMetadata", R"({"kind":"Status"})", R"({"kind":"Status"})"},
+        StripCase{"MetadataNotAnObject", R"({"metadata":"odd"})", R"({"metadata":"odd"})"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace launch::kube
