@@ -46,6 +46,12 @@ std::pair<std::string, std::string> splitKey(const std::string& key) {
   return {key.substr(0, slash), key.substr(slash + 1)};
 }
 
+// A status.phase as written in the object (no enum parse) that ends a job.
+bool isFinishedPhase(std::string_view phase) {
+  return phase == api::toString(api::JobPhase::Succeeded) || phase == api::toString(api::JobPhase::Failed) ||
+         phase == api::toString(api::JobPhase::Cancelled);
+}
+
 bool isActive(const api::LaunchJob& job) {
   return job.status.phase && !api::isFinished(*job.status.phase) && !job.status.agent.empty();
 }
@@ -859,10 +865,7 @@ Status LaunchController::dispatch(const std::string& ns) {
     if (phase.empty()) {
       freshObjects.push_back(object);
     } else if (!agent.empty()) {
-      if (phase == api::toString(api::JobPhase::Succeeded) || phase == api::toString(api::JobPhase::Failed) ||
-          phase == api::toString(api::JobPhase::Cancelled)) {
-        continue;
-      }
+      if (isFinishedPhase(phase)) continue;
       ++activeByAgent[agent];
       if (states.count(queueName) != 0) ++states[queueName].running;
     } else if (phase == api::toString(api::JobPhase::Queued) && states.count(queueName) != 0) {
@@ -973,9 +976,7 @@ Status LaunchController::reconcileQueue(const std::string& ns, const std::string
     const std::string phase = found->value("phase", "");
     if (phase == api::toString(api::JobPhase::Queued)) {
       ++status.pending;
-    } else if (!phase.empty() && !found->value("agent", "").empty() &&
-               phase != api::toString(api::JobPhase::Succeeded) && phase != api::toString(api::JobPhase::Failed) &&
-               phase != api::toString(api::JobPhase::Cancelled)) {
+    } else if (!phase.empty() && !found->value("agent", "").empty() && !isFinishedPhase(phase)) {
       ++status.running;
     }
   }

@@ -114,12 +114,7 @@ Result<RunObservation> KubernetesBackend::observe(const std::string& backendRef)
   if (name.empty()) return badRef(backendRef);
   const std::string key = ns + "/" + name;
   kube::ObjectPtr job = informers_.job(key);
-  if (job) {
-    const std::lock_guard lock(createdMutex_);
-    created_.erase(key);  // the cache has caught up
-  } else {
-    job = created(key);
-  }
+  if (!job) job = created(key);
   if (!job) {
     // The cache may not have caught up with a Job created a moment ago by another process: ask the API server.
     auto live = client_.get(res::kJobs, ns, name);
