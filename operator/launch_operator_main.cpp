@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   std::string leaseName = "launch-operator";
   std::string logFormat = "text";
   std::string logLevel = "info";
-  int workers = 2;
+  int workers = 4;
   std::string dockerHost;
   bool dockerBackend = false;
   std::string localProcessDir;

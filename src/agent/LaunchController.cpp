@@ -83,6 +83,15 @@ void markQueued(api::LaunchJobStatus& status, const api::LaunchJob& job, bool qu
   status.observedGeneration = job.metadata.generation;
 }
 
+// The status of a job an agent claims: Running on that agent (its run comes next).
+void claimFor(api::LaunchJobStatus& status, const api::LaunchJob& job, const std::string& agent, api::Timestamp now) {
+  status.phase = api::JobPhase::Running;
+  status.agent = agent;
+  status.message = "claimed by agent " + agent;
+  api::setCondition(status.conditions,
+                    condition("Claimed", true, "Claimed", status.message, job.metadata.generation, now));
+}
+
 // Adds a Secret to the pod's imagePullSecrets in a kubernetes queue's resolved config (a Job fragment).
 void addImagePullSecret(Json& config, const std::string& secret) {
   if (!config.is_object()) return;
@@ -314,6 +323,8 @@ Result<Json> LaunchController::writeJobStatus(const Json& object, const api::Lau
   if (written) {
     kube::stripForCache(*written);
     remember(*written);
+    const std::lock_guard lock(overlayMutex_);
+    pendingClaims_.erase(keyOf(object));  // the write recorded the claim, or ended the job
   } else if (written.error().code == ErrorCode::Conflict) {
     // Someone wrote after us: our remembered write is stale, and the cache (which will show their write and
     // reconcile the job again) is the better guide from now on.
@@ -321,6 +332,12 @@ Result<Json> LaunchController::writeJobStatus(const Json& object, const api::Lau
     overlay_.erase(keyOf(object));
   }
   return written;
+}
+
+std::string LaunchController::pendingClaimOf(const std::string& key) {
+  const std::lock_guard lock(overlayMutex_);
+  const auto it = pendingClaims_.find(key);
+  return it == pendingClaims_.end() ? std::string() : it->second;
 }
 
 std::vector<api::LaunchJob> LaunchController::jobsIn(const std::string& ns) {
@@ -392,13 +409,21 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
     unplaced = unplaced_.erase(key) > 0;
   }
   const ObjectPtr object = latestJob(key);
-  if (!object) return {};
+  if (!object) {
+    const std::lock_guard lock(overlayMutex_);
+    pendingClaims_.erase(key);
+    return {};
+  }
   auto parsed = api::LaunchJob::fromJson(*object);
   if (!parsed) {
     (void)events_.record(*object, kube::EventType::Warning, "InvalidSpec", parsed.error().message);
     return {};
   }
   api::LaunchJob job = std::move(parsed).value();
+  // Given to an agent by a dispatch pass, not yet written: it is that agent's (so a cancel finds its run).
+  const bool waiting = !job.status.phase || *job.status.phase == api::JobPhase::Queued;
+  const std::string claimant = waiting ? pendingClaimOf(key) : std::string();
+  if (!claimant.empty()) job.status.agent = claimant;
   const bool finished = job.status.phase && api::isFinished(*job.status.phase);
   backends::Backend* running = job.status.backendRef.empty() ? nullptr : backendForRef(job.status.backendRef);
 
@@ -417,6 +442,10 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
     }
     std::error_code ignored;
     std::filesystem::remove_all(options_.workDir / backends::runName(job), ignored);
+    {
+      const std::lock_guard lock(overlayMutex_);
+      pendingClaims_.erase(key);
+    }
     if (job.metadata.hasFinalizer(kFinalizer)) {
       Json finalizers = Json::array();
       for (const auto& f : job.metadata.finalizers) {
@@ -459,7 +488,11 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
     return finish(*object, job, api::JobPhase::Cancelled, "Cancelled", "cancelled by spec.cancel");
   }
 
-  if (!job.status.phase) {
+  if (!claimant.empty()) {
+    // Claimed in memory by a dispatch pass: the claim is written with the run, below.
+    if (!job.status.phase) markQueued(job.status, job, queueObject != nullptr, now);  // as a Queued write would
+    claimFor(job.status, job, claimant, now);
+  } else if (!job.status.phase) {
     // A new job: the dispatch pass claims it at once when an agent has room, else it comes back here unplaced.
     if (queueObject && !unplaced) {
       queue_->add("dispatch/" + ns);
@@ -469,9 +502,7 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
     auto written = writeJobStatus(*object, job.status);
     if (!written) return written.error();
     return {};  // its Queued event asks for a dispatch pass (below), should room have come meanwhile
-  }
-
-  if (*job.status.phase == api::JobPhase::Queued) {
+  } else if (*job.status.phase == api::JobPhase::Queued) {
     // Dispatch claims it; a queue that appears later picks it up, so nothing is lost meanwhile.
     if (queueObject && !api::isConditionTrue(job.status.conditions, "QueueFound")) {
       job.status.message = "waiting for an agent";
@@ -848,6 +879,11 @@ Status LaunchController::dispatch(const std::string& ns) {
 
   // A first look at each job reads a few fields of the cached object; only new jobs, and waiting ones when
   // some agent has room, are parsed whole (a backlog of thousands on full agents costs no parsing).
+  std::map<std::string, std::string> pendingClaims;
+  {
+    const std::lock_guard lock(overlayMutex_);
+    pendingClaims = pendingClaims_;  // few: the claims whose runs are being made now
+  }
   std::map<std::string, int> activeByAgent;
   std::vector<ObjectPtr> freshObjects;
   std::vector<ObjectPtr> waitingObjects;
@@ -862,13 +898,18 @@ Status LaunchController::dispatch(const std::string& ns) {
     const std::string phase = status.value("phase", "");
     const std::string agent = status.value("agent", "");
     const std::string queueName = spec.value("queue", "");
-    if (phase.empty()) {
+    const bool waiting = phase.empty() || phase == api::toString(api::JobPhase::Queued);
+    const auto pending = waiting && !pendingClaims.empty() ? pendingClaims.find(keyOf(*object)) : pendingClaims.end();
+    if (pending != pendingClaims.end()) {  // claimed by an earlier pass, its run being made
+      ++activeByAgent[pending->second];
+      if (states.count(queueName) != 0) ++states[queueName].running;
+    } else if (phase.empty()) {
       freshObjects.push_back(object);
     } else if (!agent.empty()) {
       if (isFinishedPhase(phase)) continue;
       ++activeByAgent[agent];
       if (states.count(queueName) != 0) ++states[queueName].running;
-    } else if (phase == api::toString(api::JobPhase::Queued) && states.count(queueName) != 0) {
+    } else if (waiting && states.count(queueName) != 0) {
       waitingObjects.push_back(object);
     }
   }
@@ -902,16 +943,25 @@ Status LaunchController::dispatch(const std::string& ns) {
     queue::AgentState state{agent.metadata.name, agent.spec.maxJobs, activeByAgent[agent.metadata.name],
                             agent.spec.queues, roundRobin_[joinKey(ns, agent.metadata.name)]++};
     for (const api::LaunchJob* job : queue::planClaims(state, states)) {
-      const ObjectPtr object = latestJob(joinKey(job->metadata.namespace_, job->metadata.name));
+      const std::string key = joinKey(job->metadata.namespace_, job->metadata.name);
+      const ObjectPtr object = latestJob(key);
       if (!object) continue;
+      if (runIsOwnedByTheJob(*job, queueInformer_->store().get(joinKey(ns, job->spec.queue)).get())) {
+        // A job whose run is a Job named after it: creating that Job is as exclusive as a claim write (a
+        // second create finds the first), so the claim is written once, with the run, by the job's reconcile.
+        {
+          const std::lock_guard lock(overlayMutex_);
+          pendingClaims_[key] = agent.metadata.name;
+        }
+        ++activeByAgent[agent.metadata.name];
+        claimed.insert(job);
+        queue_->add("job/" + key);
+        continue;
+      }
       api::LaunchJobStatus status = job->status;
       const auto now = clock_.wallNow();
       if (!status.phase) markQueued(status, *job, true, now);  // what a Queued write would have said
-      status.phase = api::JobPhase::Running;
-      status.agent = agent.metadata.name;
-      status.message = "claimed by agent " + agent.metadata.name;
-      api::setCondition(status.conditions,
-                        condition("Claimed", true, "Claimed", status.message, job->metadata.generation, now));
+      claimFor(status, *job, agent.metadata.name, now);
       auto written = writeJobStatus(*object, status);  // fails with 409 if another agent or replica was first
       if (!written) {
         if (written.error().code == ErrorCode::Conflict) continue;
@@ -919,7 +969,7 @@ Status LaunchController::dispatch(const std::string& ns) {
       }
       ++activeByAgent[agent.metadata.name];
       claimed.insert(job);
-      queue_->add("job/" + job->metadata.namespace_ + "/" + job->metadata.name);
+      queue_->add("job/" + key);
     }
   }
   // New jobs no agent took wait as Queued (the queue's pending count and `kubectl get` show them): each job's

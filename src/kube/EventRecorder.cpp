@@ -1,6 +1,7 @@
 // EventRecorder: Event creation and count aggregation with a bounded LRU of recent events.
 #include "kube/EventRecorder.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <random>
 
@@ -15,8 +16,30 @@ std::string rfc3339(std::chrono::system_clock::time_point at) {
   return buffer;
 }
 
-EventRecorder::EventRecorder(KubeClient& client, std::string component, const Clock& clock, size_t cacheSize)
-    : client_(client), component_(std::move(component)), clock_(clock), cacheSize_(cacheSize) {}
+EventRecorder::EventRecorder(KubeClient& client, std::string component, const Clock& clock, size_t cacheSize,
+                             NormalEventBudget budget)
+    : client_(client),
+      component_(std::move(component)),
+      clock_(clock),
+      cacheSize_(cacheSize),
+      budget_(budget),
+      tokens_(budget.burst),
+      refilledAt_(clock.now()) {}
+
+bool EventRecorder::takeNormalToken() {
+  const auto now = clock_.now();
+  const double elapsed = std::chrono::duration<double>(now - refilledAt_).count();
+  refilledAt_ = now;
+  tokens_ = std::min(budget_.burst, tokens_ + elapsed * budget_.perSecond);
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+uint64_t EventRecorder::droppedNormalEvents() const {
+  const std::lock_guard lock(mutex_);
+  return droppedNormal_;
+}
 
 Status EventRecorder::record(const Json& object, EventType type, const std::string& reason,
                              const std::string& message) {
@@ -31,6 +54,10 @@ Status EventRecorder::record(const Json& object, EventType type, const std::stri
   int count = 0;
   {
     const std::lock_guard lock(mutex_);
+    if (type == EventType::Normal && !takeNormalToken()) {
+      ++droppedNormal_;
+      return {};
+    }
     const auto it = seen_.find(key);
     if (it != seen_.end()) {
       existing = it->second.name;

@@ -369,7 +369,8 @@ TEST_F(BuildIT, AKubernetesQueueRunsTheBuiltImagePulledWithTheAgentsSecret) {
   ASSERT_EQ(image.rfind(repository_ + ":", 0), 0U) << image;
   EXPECT_EQ(pod["containers"][0].value("image", ""), image);
   EXPECT_EQ(pod.value("imagePullSecrets", Json::array()), Json::array({{{"name", "regcred"}}})) << pod.dump();
-  EXPECT_EQ(phase("onk8s"), "Running");
+  // The Job is created a moment before the status write that records it.
+  EXPECT_TRUE(eventually([&] { return phase("onk8s") == "Running"; }, std::chrono::seconds(30))) << job("onk8s").dump();
 }
 
 TEST_F(BuildIT, AKubernetesQueueNeedsARegistry) {

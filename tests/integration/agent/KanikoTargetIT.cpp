@@ -287,7 +287,7 @@ TEST_F(KanikoTargetIT, AnArchiveIsBuiltByAKanikoJobAndTheRunUsesTheBuiltImage) {
   EXPECT_EQ(run["spec"]["template"]["spec"]["containers"][0].value("image", ""), image);
   EXPECT_EQ(field(job("train"), "status", "image"), image);
   EXPECT_NE(conditionMessage("train", "Built").find(kDigest), std::string::npos) << job("train").dump();
-  EXPECT_EQ(phase("train"), "Running");
+  EXPECT_TRUE(eventually([&] { return phase("train") == "Running"; })) << job("train").dump();
 
   // The build is over while the run goes on: its push credentials and its context are not kept for it.
   EXPECT_TRUE(eventually([&] { return secretGone(name); })) << "the per-build Secret " << name;

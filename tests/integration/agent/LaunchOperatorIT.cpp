@@ -144,6 +144,7 @@ TEST_F(LaunchOperatorIT, ANewJobWithRoomIsClaimedAtOnceAndAJobWithoutRoomWaitsQu
     std::vector<std::string> phases;  // each distinct status.phase, in order ("" before the first write)
     bool finalizerBeforeRun = false;  // the finalizer was there while status.backendRef was still empty
     bool finalizerWithRun = false;    // the finalizer was there with status.backendRef set
+    bool claimedWithoutRun = false;   // a phase was written while status.backendRef was still empty
   };
   std::mutex mutex;
   std::map<std::string, Seen> seen;
@@ -158,6 +159,7 @@ TEST_F(LaunchOperatorIT, ANewJobWithRoomIsClaimedAtOnceAndAJobWithoutRoomWaitsQu
     bool finalizer = false;
     for (const auto& f : (*o)["metadata"].value("finalizers", Json::array())) finalizer |= f == "launch.dev/cleanup";
     const bool run = !field(*o, "status", "backendRef").empty();
+    if (!phase.empty() && !run) s.claimedWithoutRun = true;
     if (finalizer) (run ? s.finalizerWithRun : s.finalizerBeforeRun) = true;
   };
   watch.addHandler({record, [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { record(o); }, nullptr});
@@ -180,6 +182,7 @@ TEST_F(LaunchOperatorIT, ANewJobWithRoomIsClaimedAtOnceAndAJobWithoutRoomWaitsQu
   const std::lock_guard lock(mutex);
   const Seen& first = seen["with-room"];
   EXPECT_EQ(first.phases, (std::vector<std::string>{"", "Running"})) << "the job was not claimed in one write";
+  EXPECT_FALSE(first.claimedWithoutRun) << "the claim of a job whose Job is named after it is written with the run";
   EXPECT_FALSE(first.finalizerBeforeRun) << "an owned Job needs no finalizer before it exists";
   const Seen& second = seen["without-room"];
   ASSERT_FALSE(second.phases.empty());
