@@ -147,8 +147,10 @@ TEST(WorkQueue, NeverTwoWorkersOnOneKeyAndNoAddIsLost) {
       std::mt19937 random(static_cast<unsigned>(p + 1));
       for (int i = 0; i < kAddsPerProducer; ++i) {
         const int index = static_cast<int>(random() % kKeys);
-        queue.add(std::to_string(index));
+        // Stamped before the add: a worker may take the key before this thread runs again, and its start
+        // must count as serving this add.
         storeMax(lastAdd[index], ++sequence);
+        queue.add(std::to_string(index));
         if (i % 64 == 0) std::this_thread::yield();
       }
     });
