@@ -323,8 +323,7 @@ Result<Json> LaunchController::writeJobStatus(const Json& object, const api::Lau
   if (written) {
     kube::stripForCache(*written);
     remember(*written);
-    const std::lock_guard lock(overlayMutex_);
-    pendingClaims_.erase(keyOf(object));  // the write recorded the claim, or ended the job
+    forgetPendingClaim(keyOf(object));  // the write recorded the claim, or ended the job
   } else if (written.error().code == ErrorCode::Conflict) {
     // Someone wrote after us: our remembered write is stale, and the cache (which will show their write and
     // reconcile the job again) is the better guide from now on.
@@ -338,6 +337,11 @@ std::string LaunchController::pendingClaimOf(const std::string& key) {
   const std::lock_guard lock(overlayMutex_);
   const auto it = pendingClaims_.find(key);
   return it == pendingClaims_.end() ? std::string() : it->second;
+}
+
+void LaunchController::forgetPendingClaim(const std::string& key) {
+  const std::lock_guard lock(overlayMutex_);
+  pendingClaims_.erase(key);
 }
 
 std::vector<api::LaunchJob> LaunchController::jobsIn(const std::string& ns) {
@@ -410,8 +414,7 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
   }
   const ObjectPtr object = latestJob(key);
   if (!object) {
-    const std::lock_guard lock(overlayMutex_);
-    pendingClaims_.erase(key);
+    forgetPendingClaim(key);
     return {};
   }
   auto parsed = api::LaunchJob::fromJson(*object);
@@ -442,10 +445,7 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
     }
     std::error_code ignored;
     std::filesystem::remove_all(options_.workDir / backends::runName(job), ignored);
-    {
-      const std::lock_guard lock(overlayMutex_);
-      pendingClaims_.erase(key);
-    }
+    forgetPendingClaim(key);
     if (job.metadata.hasFinalizer(kFinalizer)) {
       Json finalizers = Json::array();
       for (const auto& f : job.metadata.finalizers) {

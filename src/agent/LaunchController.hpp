@@ -154,10 +154,11 @@ class LaunchController {
   static constexpr std::chrono::seconds kQueueStatusPeriod{1};
   std::map<std::string, Clock::TimePoint> queueWrittenAt_;  // queue key -> its last status write (overlayMutex_)
   std::set<std::string> unplaced_;  // new jobs a dispatch pass had no room for, to be marked Queued (overlayMutex_)
-  // New jobs a dispatch pass gave to an agent without a write (job key -> agent; overlayMutex_): their run's name
+  // Jobs a dispatch pass gave to an agent without a write (job key -> agent; overlayMutex_): their run's name
   // derives from the job, so the job's reconcile creates the run and records claim and run in one status write.
   std::map<std::string, std::string> pendingClaims_;
-  std::string pendingClaimOf(const std::string& key);
+  std::string pendingClaimOf(const std::string& key);  // "" when none
+  void forgetPendingClaim(const std::string& key);
 
   CounterFamily* reconcileTotal_ = nullptr;
   HistogramFamily* reconcileTime_ = nullptr;

@@ -1,4 +1,4 @@
-// EventRecorder: Event creation and count aggregation with a bounded LRU of recent events.
+// EventRecorder: Event creation, count aggregation with a bounded LRU of recent events, the Normal-event budget.
 #include "kube/EventRecorder.hpp"
 
 #include <algorithm>
