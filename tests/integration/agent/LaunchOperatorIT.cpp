@@ -15,8 +15,11 @@
 #include <set>
 #include <thread>
 
+#include "api/JobConfig.hpp"
 #include "api/Resources.hpp"
 #include "api/YamlToJson.hpp"
+#include "backends/Backend.hpp"
+#include "backends/KubernetesJobManifest.hpp"
 #include "kube/Informer.hpp"
 #include "support/Command.hpp"
 #include "support/ControlPlane.hpp"
@@ -263,6 +266,38 @@ TEST_F(LaunchOperatorIT, CancellingAJobWhoseRunWasNeverRecordedStillDeletesItsJo
     auto j = client().list(res::kJobs, ns_, {"launch.dev/job=unrecorded", "", 0, "", ""});
     return j.ok() && ((*j)["items"].empty() || (*j)["items"][0]["metadata"].contains("deletionTimestamp"));
   })) << "the Job of a cancelled LaunchJob was left running";
+}
+
+// What a restart between a Job's create and the status write that records its claim leaves: a Job named
+// after a LaunchJob that is still Queued. The claim finds that Job and adopts it; no second Job is made.
+TEST_F(LaunchOperatorIT, AClaimWhoseJobAlreadyExistsAdoptsItAndMakesNoSecond) {
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 0);
+  createJob("made-before", "q");
+  ASSERT_TRUE(eventually([&] { return phase("made-before") == "Queued"; })) << job("made-before").dump();
+  auto launchJob = api::LaunchJob::fromJson(job("made-before"));
+  ASSERT_TRUE(launchJob.ok()) << launchJob.error().message;
+  auto queueObject = client().get(kQueues, ns_, "q");
+  ASSERT_TRUE(queueObject.ok()) << queueObject.error().describe();
+  auto queue = api::LaunchQueue::fromJson(*queueObject);
+  ASSERT_TRUE(queue.ok()) << queue.error().message;
+  auto config = api::resolveJobConfig(queue->spec, launchJob->spec);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  auto manifest = backends::buildKubernetesJob(*launchJob, *config, "agent", "registry.local/train:1");
+  ASSERT_TRUE(manifest.ok()) << manifest.error().message;
+  auto existing = client().create(res::kJobs, ns_, *manifest);
+  ASSERT_TRUE(existing.ok()) << existing.error().describe();
+
+  ASSERT_TRUE(client().patch(kAgents, ns_, "agent", {{"spec", {{"maxJobs", 1}}}}).ok());
+  ASSERT_TRUE(eventually([&] { return !field(job("made-before"), "status", "backendRef").empty(); }))
+      << job("made-before").dump();
+  EXPECT_EQ(phase("made-before"), "Running");
+  EXPECT_NE(field(job("made-before"), "status", "backendRef").find(backends::runName(*launchJob)), std::string::npos)
+      << job("made-before").dump();
+  const auto jobs = client().list(res::kJobs, ns_, {"launch.dev/job=made-before", "", 0, "", ""});
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ((*jobs)["items"].size(), 1U) << "a second Job was made";
+  EXPECT_EQ((*jobs)["items"][0]["metadata"].value("uid", ""), (*existing)["metadata"].value("uid", ""));
 }
 
 TEST_F(LaunchOperatorIT, SurfacesImagePullFailuresAndFailsAJobThatNeverStarts) {
