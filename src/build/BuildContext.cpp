@@ -1,8 +1,9 @@
-// BuildContext: walks the context directory into tar entries.
+// BuildContext: walks the context directory into tar entries, leaving out what its .dockerignore says.
 #include "build/BuildContext.hpp"
 
 #include <map>
 
+#include "build/DockerIgnore.hpp"
 #include "util/Files.hpp"
 
 namespace launch::build {
@@ -13,6 +14,14 @@ Result<std::string> makeBuildContext(const std::filesystem::path& dir, const std
   std::error_code error;
   if (!fs::is_directory(dir, error)) {
     return makeError(ErrorCode::Invalid, "the build context " + dir.string() + " is not a directory");
+  }
+  DockerIgnore ignore;
+  if (fs::is_regular_file(dir / ".dockerignore", error)) {
+    auto text = readFile((dir / ".dockerignore").string());
+    if (!text) return text.error();
+    auto parsed = DockerIgnore::parse(*text);
+    if (!parsed) return makeError(ErrorCode::Invalid, "the build context's " + parsed.error().message);
+    ignore = std::move(parsed).value();
   }
   std::map<std::string, TarEntry> entries;  // sorted by path
   std::size_t total = 0;
@@ -25,10 +34,12 @@ Result<std::string> makeBuildContext(const std::filesystem::path& dir, const std
     const std::string relative = fs::relative(entry.path(), dir).generic_string();
     if (entry.is_symlink(error)) continue;
     if (entry.is_directory(error)) {
-      if (relative == ".git") it.disable_recursion_pending();
+      // Nothing under an excluded directory can come back unless some pattern re-includes.
+      if (relative == ".git" || (!ignore.hasExceptions() && ignore.excludes(relative))) it.disable_recursion_pending();
       continue;
     }
     if (!entry.is_regular_file(error)) continue;
+    if (relative != ".dockerignore" && ignore.excludes(relative)) continue;  // docker sends .dockerignore itself
     total += static_cast<std::size_t>(entry.file_size(error));
     if (total > options.maxBytes) {
       return makeError(ErrorCode::Invalid, "the build context is larger than " +

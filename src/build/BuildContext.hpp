@@ -18,8 +18,9 @@ struct BuildContextOptions {
 };
 
 // The regular files under `dir` (paths relative to it, '/' separated), plus `extra` entries (e.g. a generated
-// Dockerfile; an extra entry replaces a file of the same path). Left out: .git, and symbolic links, which could
-// point outside the checkout. Errors say which file could not be read or how far over the limit it is.
+// Dockerfile; an extra entry replaces a file of the same path). Left out: .git, symbolic links, which could
+// point outside the checkout, and what the context's .dockerignore excludes (before the size limit counts).
+// Errors say which file could not be read, which .dockerignore line is malformed, or how far over the limit it is.
 Result<std::string> makeBuildContext(const std::filesystem::path& dir, const std::vector<TarEntry>& extra = {},
                                      const BuildContextOptions& options = {});
 

@@ -56,6 +56,30 @@ TEST_F(BuildContextTest, HoldsTheFilesButNotGitOrSymlinks) {
   EXPECT_EQ(files.count("escape"), 0U) << "a symlink could carry a file from outside the checkout";
 }
 
+TEST_F(BuildContextTest, LeavesOutWhatItsDockerignoreExcludesBeforeTheSizeLimitCounts) {
+  fs::create_directories(dir_ / "data/keep");
+  std::ofstream(dir_ / "data/huge.bin") << std::string(4096, 'x');
+  std::ofstream(dir_ / "data/keep/labels.csv") << "a,b\n";
+  std::ofstream(dir_ / "debug.log") << "noise\n";
+  std::ofstream(dir_ / ".dockerignore") << "# not for the image\ndata\n!data/keep/labels.csv\n*.log\nDockerfile\n";
+  BuildContextOptions options;
+  options.maxBytes = 1024;  // data/huge.bin alone is over it, but it is left out
+  auto tar = makeBuildContext(dir_, {TarEntry{"Dockerfile", "FROM scratch\n", 0644}}, options);
+  ASSERT_TRUE(tar.ok()) << tar.error().message;
+  const auto files = entries(*tar);
+  EXPECT_EQ(files.count("data/huge.bin"), 0U);
+  EXPECT_EQ(files.count("debug.log"), 0U);
+  EXPECT_EQ(files.count("data/keep/labels.csv"), 1U) << "an exception re-includes a file of an excluded directory";
+  EXPECT_EQ(files.count("src/train.py"), 1U);
+  EXPECT_EQ(files.count(".dockerignore"), 1U) << "docker sends the .dockerignore itself";
+  EXPECT_EQ(files.count("Dockerfile"), 1U) << "the build's Dockerfile is sent whatever the patterns say";
+
+  std::ofstream(dir_ / ".dockerignore") << "data\nrun[0-9.sh\n";
+  auto refused = makeBuildContext(dir_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find(".dockerignore line 2"), std::string::npos) << refused.error().message;
+}
+
 TEST_F(BuildContextTest, ExtraEntriesAreAddedOrReplaceFiles) {
   auto tar = makeBuildContext(
       dir_, {{"Dockerfile.launch", "FROM python:3.12-slim\n", 0644}, {"Dockerfile", "FROM busybox\n", 0644}});
