@@ -949,23 +949,18 @@ Status LaunchController::dispatch(const std::string& ns) {
       if (runIsOwnedByTheJob(*job, queueInformer_->store().get(joinKey(ns, job->spec.queue)).get())) {
         // A job whose run is a Job named after it: creating that Job is as exclusive as a claim write (a
         // second create finds the first), so the claim is written once, with the run, by the job's reconcile.
-        {
-          const std::lock_guard lock(overlayMutex_);
-          pendingClaims_[key] = agent.metadata.name;
+        const std::lock_guard lock(overlayMutex_);
+        pendingClaims_[key] = agent.metadata.name;
+      } else {
+        api::LaunchJobStatus status = job->status;
+        const auto now = clock_.wallNow();
+        if (!status.phase) markQueued(status, *job, true, now);  // what a Queued write would have said
+        claimFor(status, *job, agent.metadata.name, now);
+        auto written = writeJobStatus(*object, status);  // fails with 409 if another agent or replica was first
+        if (!written) {
+          if (written.error().code == ErrorCode::Conflict) continue;
+          return written.error();
         }
-        ++activeByAgent[agent.metadata.name];
-        claimed.insert(job);
-        queue_->add("job/" + key);
-        continue;
-      }
-      api::LaunchJobStatus status = job->status;
-      const auto now = clock_.wallNow();
-      if (!status.phase) markQueued(status, *job, true, now);  // what a Queued write would have said
-      claimFor(status, *job, agent.metadata.name, now);
-      auto written = writeJobStatus(*object, status);  // fails with 409 if another agent or replica was first
-      if (!written) {
-        if (written.error().code == ErrorCode::Conflict) continue;
-        return written.error();
       }
       ++activeByAgent[agent.metadata.name];
       claimed.insert(job);

@@ -103,15 +103,17 @@ bool matchSegment(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
-bool matchSegments(const std::vector<std::string>& pattern, size_t p, const std::vector<std::string>& path, size_t t) {
-  if (p == pattern.size()) return t == path.size();
+// pattern[p..] against path[t..end): segments, with "**" taking any number of them.
+bool matchSegments(const std::vector<std::string>& pattern, size_t p, const std::vector<std::string>& path, size_t t,
+                   size_t end) {
+  if (p == pattern.size()) return t == end;
   if (pattern[p] == "**") {
-    for (size_t skip = t; skip <= path.size(); ++skip) {
-      if (matchSegments(pattern, p + 1, path, skip)) return true;
+    for (size_t skip = t; skip <= end; ++skip) {
+      if (matchSegments(pattern, p + 1, path, skip, end)) return true;
     }
     return false;
   }
-  return t < path.size() && matchSegment(pattern[p], path[t]) && matchSegments(pattern, p + 1, path, t + 1);
+  return t < end && matchSegment(pattern[p], path[t]) && matchSegments(pattern, p + 1, path, t + 1, end);
 }
 
 // An unclosed class or a trailing backslash, as Go's filepath.Match refuses them.
@@ -172,13 +174,8 @@ bool DockerIgnore::excludes(std::string_view path) const {
   bool excluded = false;
   for (const auto& pattern : patterns_) {
     bool matched = false;
-    std::vector<std::string> prefix;
-    for (const auto& segment : segments) {  // the path itself or a directory above it
-      prefix.push_back(segment);
-      if (matchSegments(pattern.segments, 0, prefix, 0)) {
-        matched = true;
-        break;
-      }
+    for (size_t end = 1; end <= segments.size() && !matched; ++end) {  // a directory above the path, or the path
+      matched = matchSegments(pattern.segments, 0, segments, 0, end);
     }
     if (matched) excluded = !pattern.exception;
   }
