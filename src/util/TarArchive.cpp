@@ -1,90 +1,126 @@
-// In-memory tar writing and reading through libarchive.
+// TarArchive: picks the container by its magic bytes and hands it to TarFormat, Gzip or ZipReader.
 #include "util/TarArchive.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include <algorithm>
+#include <array>
+#include <cstring>
 
-#include <memory>
+#include "util/Gzip.hpp"
+#include "util/TarFormat.hpp"
+#include "util/ZipReader.hpp"
 
 namespace launch {
 namespace {
 
-struct ArchiveDeleter {
-  void operator()(archive* a) const { archive_write_free(a); }
-};
-struct ReadDeleter {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-struct EntryDeleter {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
+using namespace std::string_view_literals;
+
+constexpr std::string_view kSupported = "supported formats: tar, tar.gz/tgz, zip";
+
+struct Magic {
+  std::string_view bytes;
+  std::size_t offset;
+  std::string_view name;
 };
 
-la_ssize_t appendToString(archive* /*a*/, void* user, const void* buffer, size_t length) {
-  static_cast<std::string*>(user)->append(static_cast<const char*>(buffer), length);
-  return static_cast<la_ssize_t>(length);
+// Formats someone might hand us that we do not read, so the error can name them.
+constexpr std::array<Magic, 10> kUnsupported = {{
+    {"BZh"sv, 0, "bzip2-compressed"},
+    {"\xfd"
+     "7zXZ\x00"sv,
+     0, "xz-compressed"},
+    {"\x28\xb5\x2f\xfd"sv, 0, "zstd-compressed"},
+    {"\x04\x22\x4d\x18"sv, 0, "lz4-compressed"},
+    {"LZIP"sv, 0, "lzip-compressed"},
+    {"\x1f\x9d"sv, 0, "compress (.Z)-compressed"},
+    {"\x5d\x00\x00"sv, 0, "lzma-compressed"},
+    {"7z\xbc\xaf\x27\x1c"sv, 0, "a 7z archive"},
+    {"Rar!\x1a\x07"sv, 0, "a RAR archive"},
+    {"!<arch>\n"sv, 0, "an ar archive (a .deb?)"},
+}};
+
+bool startsWith(std::string_view data, std::string_view magic, std::size_t offset = 0) {
+  return data.size() >= offset + magic.size() && data.substr(offset, magic.size()) == magic;
 }
 
-Error archiveError(archive* a, const char* what) {
-  const char* detail = archive_error_string(a);
-  return makeError(ErrorCode::Internal,
-                   std::string(what) + ": " + (detail != nullptr ? detail : "unknown libarchive error"));
+std::string firstBytes(std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < std::min<std::size_t>(data.size(), 8); ++i) {
+    const auto byte = static_cast<unsigned char>(data[i]);
+    if (i > 0) out += ' ';
+    out += kHex[byte >> 4U];
+    out += kHex[byte & 15U];
+  }
+  return out;
+}
+
+Result<std::vector<TarEntry>> readGzippedTar(std::string_view archive, std::uint64_t maxBytes) {
+  GzipReader gzip(archive);
+  // Look at the first block before handing the stream over, so a gzip of something else says so.
+  std::string head(kTarBlock, '\0');
+  auto n = gzip.read(head);
+  if (!n) return n.error();
+  head.resize(*n);
+  if (!isTarHeader(head)) {
+    return makeError(ErrorCode::Invalid,
+                     "the archive is gzip-compressed but holds no tar archive (its data starts with bytes " +
+                         firstBytes(head) + "); " + std::string(kSupported));
+  }
+  std::size_t headOffset = 0;
+  const TarSource source = [&](std::span<char> out) -> Result<std::size_t> {
+    const std::size_t fromHead = std::min(out.size(), head.size() - headOffset);
+    std::memcpy(out.data(), head.data() + headOffset, fromHead);
+    headOffset += fromHead;
+    if (fromHead == out.size()) return fromHead;
+    auto more = gzip.read(out.subspan(fromHead));
+    if (!more) return more.error();
+    return fromHead + *more;
+  };
+  return readTarStream(source, maxBytes);
+}
+
+Result<std::vector<TarEntry>> readPlainTar(std::string_view archive, std::uint64_t maxBytes) {
+  std::size_t offset = 0;
+  const TarSource source = [&](std::span<char> out) -> Result<std::size_t> {
+    const std::size_t n = std::min(out.size(), archive.size() - offset);
+    std::memcpy(out.data(), archive.data() + offset, n);
+    offset += n;
+    return n;
+  };
+  return readTarStream(source, maxBytes);
 }
 
 }  // namespace
 
 Result<std::string> writeTar(const std::vector<TarEntry>& entries, TarCompression compression) {
-  std::string out;
-  std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
-  archive_write_set_format_pax_restricted(a.get());
-  if (compression == TarCompression::Gzip) {
-    archive_write_add_filter_gzip(a.get());
-    archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr);  // no mtime in the gzip header
+  if (compression == TarCompression::None) {
+    std::string out;
+    const Status written = writeTarStream(entries, [&](std::string_view bytes) {
+      out.append(bytes);
+      return Status{};
+    });
+    if (!written.ok()) return written.error();
+    return out;
   }
-  archive_write_set_bytes_in_last_block(a.get(), 1);
-  if (archive_write_open(a.get(), &out, nullptr, appendToString, nullptr) != ARCHIVE_OK) {
-    return archiveError(a.get(), "tar open");
-  }
-  for (const auto& entry : entries) {
-    std::unique_ptr<archive_entry, EntryDeleter> e(archive_entry_new());
-    archive_entry_set_pathname(e.get(), entry.path.c_str());
-    archive_entry_set_size(e.get(), static_cast<la_int64_t>(entry.content.size()));
-    archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), static_cast<mode_t>(entry.mode));
-    archive_entry_set_mtime(e.get(), 0, 0);
-    if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK) return archiveError(a.get(), "tar header");
-    if (archive_write_data(a.get(), entry.content.data(), entry.content.size()) < 0) {
-      return archiveError(a.get(), "tar data");
-    }
-  }
-  if (archive_write_close(a.get()) != ARCHIVE_OK) return archiveError(a.get(), "tar close");
-  return out;
+  GzipWriter gzip;
+  const Status written = writeTarStream(entries, [&](std::string_view bytes) { return gzip.append(bytes); });
+  if (!written.ok()) return written.error();
+  return gzip.finish();
 }
 
-Result<std::vector<TarEntry>> readTar(std::string_view data) {
-  std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
-  archive_read_support_filter_all(a.get());
-  archive_read_support_format_all(a.get());
-  if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK) {
-    return makeError(ErrorCode::Invalid, std::string("not an archive: ") + archive_error_string(a.get()));
+Result<std::vector<TarEntry>> readTar(std::string_view archive, std::uint64_t maxBytes) {
+  if (archive.empty()) return makeError(ErrorCode::Invalid, "the archive is empty; " + std::string(kSupported));
+  if (startsWith(archive, "\x1f\x8b")) return readGzippedTar(archive, maxBytes);
+  if (startsWith(archive, "PK\x03\x04"sv) || startsWith(archive, "PK\x05\x06"sv)) return readZip(archive, maxBytes);
+  for (const auto& magic : kUnsupported) {
+    if (startsWith(archive, magic.bytes, magic.offset)) {
+      return makeError(ErrorCode::Invalid, "the archive is " + std::string(magic.name) + ", which is not supported; " +
+                                               std::string(kSupported));
+    }
   }
-  std::vector<TarEntry> entries;
-  archive_entry* e = nullptr;
-  int rc = 0;
-  while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
-    if (archive_entry_filetype(e) != AE_IFREG) continue;
-    TarEntry entry;
-    entry.path = archive_entry_pathname(e);
-    entry.mode = static_cast<int>(archive_entry_perm(e));
-    char buffer[16384];
-    la_ssize_t n = 0;
-    while ((n = archive_read_data(a.get(), buffer, sizeof buffer)) > 0)
-      entry.content.append(buffer, static_cast<size_t>(n));
-    if (n < 0) return makeError(ErrorCode::Invalid, std::string("corrupt archive: ") + archive_error_string(a.get()));
-    entries.push_back(std::move(entry));
-  }
-  if (rc != ARCHIVE_EOF)
-    return makeError(ErrorCode::Invalid, std::string("corrupt archive: ") + archive_error_string(a.get()));
-  return entries;
+  if (isTarHeader(archive)) return readPlainTar(archive, maxBytes);
+  return makeError(ErrorCode::Invalid, "the archive is in no known format (it starts with bytes " +
+                                           firstBytes(archive) + "); " + std::string(kSupported));
 }
 
 }  // namespace launch
