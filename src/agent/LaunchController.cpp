@@ -46,16 +46,6 @@ std::pair<std::string, std::string> splitKey(const std::string& key) {
   return {key.substr(0, slash), key.substr(slash + 1)};
 }
 
-// A status.phase as written in the object (no enum parse) that ends a job.
-bool isFinishedPhase(std::string_view phase) {
-  return phase == api::toString(api::JobPhase::Succeeded) || phase == api::toString(api::JobPhase::Failed) ||
-         phase == api::toString(api::JobPhase::Cancelled);
-}
-
-bool isActive(const api::LaunchJob& job) {
-  return job.status.phase && !api::isFinished(*job.status.phase) && !job.status.agent.empty();
-}
-
 api::Condition condition(const std::string& type, bool status, const std::string& reason, const std::string& message,
                          int64_t generation, api::Timestamp now) {
   return api::Condition{type,       status ? api::ConditionStatus::True : api::ConditionStatus::False,
@@ -170,10 +160,10 @@ LaunchController::LaunchController(kube::KubeClient& client, LaunchControllerOpt
       client_, options_.builders, [this](const std::string& jobKey) { buildChanged(jobKey); },
       options_.cloudRegistryCredentials);
   options_.backends.emplace(api::QueueResource::Kubernetes, kubernetes_.get());
-  jobInformer_->store().addIndex("queue", [](const Json& o) -> std::vector<std::string> {
-    return {o["metadata"].value("namespace", "") + "/" + o["spec"].value("queue", "")};
-  });
-
+  // The index is updated first, so that the work the next handler queues reads the new summary.
+  jobInformer_->addHandler({[this](const ObjectPtr& o) { jobIndex_.upsert(*o); },
+                            [this](const ObjectPtr&, const ObjectPtr& o) { jobIndex_.upsert(*o); },
+                            [this](const ObjectPtr& o, bool) { jobIndex_.erase(*o); }});
   auto jobChanged = [this](const ObjectPtr& o) { enqueueJob(*o); };
   jobInformer_->addHandler({jobChanged, [jobChanged](const ObjectPtr&, const ObjectPtr& o) { jobChanged(o); },
                             [this](const ObjectPtr& o, bool) {
@@ -298,22 +288,43 @@ Status LaunchController::reconcile(const std::string& key, std::chrono::millisec
 
 ObjectPtr LaunchController::latestJob(const std::string& key) {
   ObjectPtr cached = jobInformer_->store().get(key);
+  const std::string cachedVersion = cached ? cached->at("metadata").value("resourceVersion", "") : std::string();
   const std::lock_guard lock(overlayMutex_);
+  ObjectPtr newer = newerWriteLocked(key, cachedVersion, cached != nullptr);
+  return newer ? newer : cached;
+}
+
+ObjectPtr LaunchController::newerWriteLocked(const std::string& key, const std::string& cachedVersion, bool inCache) {
   const auto it = overlay_.find(key);
-  if (it == overlay_.end()) return cached;
-  const bool caughtUp = cached && cached->at("metadata").value("resourceVersion", "") ==
-                                      it->second.object->at("metadata").value("resourceVersion", "");
+  if (it == overlay_.end()) return nullptr;
+  const bool caughtUp = inCache && cachedVersion == it->second.resourceVersion;
   // Our write is the newest state until the cache shows it (or a while has passed and the cache moved on).
-  if (!cached || caughtUp || clock_.now() - it->second.at > std::chrono::seconds(30)) {
+  if (!inCache || caughtUp || clock_.now() - it->second.at > std::chrono::seconds(30)) {
     overlay_.erase(it);
-    return cached;
+    return nullptr;
   }
   return it->second.object;
 }
 
-void LaunchController::remember(const Json& written) {
+void LaunchController::forEachLatestJob(const std::string& ns,
+                                        const std::function<void(const queue::JobSummary&)>& visit) {
   const std::lock_guard lock(overlayMutex_);
-  overlay_[keyOf(written)] = Written{std::make_shared<const Json>(written), clock_.now()};
+  jobIndex_.forEachIn(ns, [&](const queue::JobSummary& cached) {
+    if (!overlay_.empty()) {
+      if (const ObjectPtr newer = newerWriteLocked(joinKey(ns, cached.name), cached.resourceVersion, true)) {
+        visit(queue::JobSummary::of(*newer));
+        return;
+      }
+    }
+    visit(cached);
+  });
+}
+
+void LaunchController::remember(const Json& written) {
+  auto object = std::make_shared<const Json>(written);
+  std::string version = written["metadata"].value("resourceVersion", "");
+  const std::lock_guard lock(overlayMutex_);
+  overlay_[keyOf(written)] = Written{std::move(object), std::move(version), clock_.now()};
 }
 
 Result<Json> LaunchController::writeJobStatus(const Json& object, const api::LaunchJobStatus& status) {
@@ -333,26 +344,60 @@ Result<Json> LaunchController::writeJobStatus(const Json& object, const api::Lau
   return written;
 }
 
-std::string LaunchController::pendingClaimOf(const std::string& key) {
+std::optional<LaunchController::PendingClaim> LaunchController::pendingClaimOf(const std::string& key) {
   const std::lock_guard lock(overlayMutex_);
   const auto it = pendingClaims_.find(key);
-  return it == pendingClaims_.end() ? std::string() : it->second;
+  if (it == pendingClaims_.end()) return std::nullopt;
+  return it->second;
+}
+
+void LaunchController::addPendingClaimLocked(const std::string& key, const std::string& agent) {
+  if (pendingClaims_.try_emplace(key, PendingClaim{agent, {}, {}, {}}).second) ++claimsWithoutRun_;
+}
+
+void LaunchController::setPendingRun(const std::string& key, const std::string& run, const std::string& image) {
+  const std::lock_guard lock(overlayMutex_);
+  const auto it = pendingClaims_.find(key);
+  if (it == pendingClaims_.end() || !it->second.run.empty()) return;
+  it->second.run = run;
+  it->second.image = image;
+  it->second.runSince = clock_.now();
+  if (--claimsWithoutRun_ != 0) return;
+  // The last run of the burst exists: the records that waited for it are written now.
+  for (const auto& [waitingKey, claim] : pendingClaims_) {
+    if (waitingKey != key && !claim.run.empty()) queue_->add("job/" + waitingKey);
+  }
+}
+
+std::optional<std::string> LaunchController::adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
+                                                                const Json* queueObject) {
+  if (!runIsOwnedByTheJob(job, queueObject)) return std::nullopt;
+  std::optional<std::string> agent = kubernetes_->cachedRunAgent(job);
+  if (!agent || agent->empty()) return std::nullopt;
+  const std::lock_guard lock(overlayMutex_);
+  addPendingClaimLocked(key, *agent);
+  return agent;
 }
 
 void LaunchController::forgetPendingClaim(const std::string& key) {
   const std::lock_guard lock(overlayMutex_);
-  pendingClaims_.erase(key);
+  const auto it = pendingClaims_.find(key);
+  if (it == pendingClaims_.end()) return;
+  if (it->second.run.empty()) --claimsWithoutRun_;
+  pendingClaims_.erase(it);
 }
 
-std::vector<api::LaunchJob> LaunchController::jobsIn(const std::string& ns) {
-  std::vector<api::LaunchJob> jobs;
-  for (const auto& cached : jobInformer_->store().byIndex("namespace", ns)) {
-    const ObjectPtr latest = latestJob(keyOf(*cached));
-    if (!latest) continue;
-    auto job = api::LaunchJob::fromJson(*latest);
-    if (job) jobs.push_back(std::move(job).value());
+bool LaunchController::deferRecord(const std::string& key) {
+  {
+    const std::lock_guard lock(overlayMutex_);
+    const auto it = pendingClaims_.find(key);
+    if (it == pendingClaims_.end() || it->second.run.empty() || claimsWithoutRun_ == 0 ||
+        clock_.now() - it->second.runSince >= kRecordDelayLimit) {
+      return false;
+    }
   }
-  return jobs;
+  queue_->addAfter("job/" + key, kRecordRetry, kube::Priority::Low);
+  return true;
 }
 
 Status LaunchController::finish(const Json& object, api::LaunchJob job, api::JobPhase phase, const std::string& reason,
@@ -425,7 +470,8 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
   api::LaunchJob job = std::move(parsed).value();
   // Given to an agent by a dispatch pass, not yet written: it is that agent's (so a cancel finds its run).
   const bool waiting = !job.status.phase || *job.status.phase == api::JobPhase::Queued;
-  const std::string claimant = waiting ? pendingClaimOf(key) : std::string();
+  const std::optional<PendingClaim> pending = waiting ? pendingClaimOf(key) : std::nullopt;
+  const std::string claimant = pending ? pending->agent : std::string();
   if (!claimant.empty()) job.status.agent = claimant;
   const bool finished = job.status.phase && api::isFinished(*job.status.phase);
   backends::Backend* running = job.status.backendRef.empty() ? nullptr : backendForRef(job.status.backendRef);
@@ -492,6 +538,14 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
     // Claimed in memory by a dispatch pass: the claim is written with the run, below.
     if (!job.status.phase) markQueued(job.status, job, queueObject != nullptr, now);  // as a Queued write would
     claimFor(job.status, job, claimant, now);
+    if (!pending->run.empty()) {
+      // Its run exists and only the record is missing; it waits while other claimed jobs wait for their runs.
+      if (deferRecord(key)) return {};
+      backends::Backend* backend = backendForRef(pending->run);
+      if (backend != nullptr) return recordRun(*object, job, pending->run, pending->image, *backend, requeueAfter);
+    }
+  } else if (waiting && adoptUnrecordedRun(key, job, queueObject.get()).has_value()) {
+    return reconcileJob(ns, name, requeueAfter);  // claimed now: its run is found and recorded
   } else if (!job.status.phase) {
     // A new job: the dispatch pass claims it at once when an agent has room, else it comes back here unplaced.
     if (queueObject && !unplaced) {
@@ -657,18 +711,27 @@ Status LaunchController::submitRun(const Json& object, api::LaunchJob& job, cons
     }
     return error;
   }
+  const std::string key = joinKey(job.metadata.namespace_, job.metadata.name);
+  setPendingRun(key, *submitted, image);  // a claim not yet written: its record may wait for other runs
+  if (deferRecord(key)) return {};
+  return recordRun(object, job, *submitted, image, backend, requeueAfter);
+}
+
+Status LaunchController::recordRun(const Json& object, api::LaunchJob& job, const std::string& run,
+                                   const std::string& image, backends::Backend& backend,
+                                   std::chrono::milliseconds& requeueAfter) {
   const auto now = clock_.wallNow();
   if (job.status.phase == api::JobPhase::Building) job.status.phase = api::JobPhase::Running;
-  job.status.backendRef = *submitted;
+  job.status.backendRef = run;
   job.status.image = image;
-  job.status.message = "submitted as " + *submitted + "; waiting for it to start";
+  job.status.message = "submitted as " + run + "; waiting for it to start";
   api::setCondition(job.status.conditions,
                     condition("Submitted", true, "Submitted", job.status.message, job.metadata.generation, now));
   // What the first look at a fresh run finds, written now rather than in a second write a moment later.
   api::setCondition(job.status.conditions, condition("Started", false, "Pending", "", job.metadata.generation, now));
   auto written = writeJobStatus(object, job.status);
   if (!written) return written.error();
-  (void)events_.record(object, kube::EventType::Normal, "Submitted", "submitted " + *submitted);
+  (void)events_.record(object, kube::EventType::Normal, "Submitted", "submitted " + run);
   requeueAfter = backend.pollInterval();
   return {};
 }
@@ -862,12 +925,18 @@ void LaunchController::buildChanged(const std::string& jobKey) { queue_->add("jo
 
 Status LaunchController::dispatch(const std::string& ns) {
   std::map<std::string, api::LaunchQueue> queues;
-  for (const auto& o : queueInformer_->store().byIndex("namespace", ns)) {
+  std::map<std::string, ObjectPtr> queueObjects;  // unpacked once per pass, not once per job
+  for (auto& o : queueInformer_->store().byIndex("namespace", ns)) {
     if (auto q = api::LaunchQueue::fromJson(*o)) {
       std::string name = q->metadata.name;
+      queueObjects.emplace(name, std::move(o));
       queues.emplace(std::move(name), std::move(q).value());
     }
   }
+  auto queueObjectOf = [&](const std::string& name) -> const Json* {
+    const auto it = queueObjects.find(name);
+    return it == queueObjects.end() ? nullptr : it->second.get();
+  };
   std::map<std::string, queue::QueueState> states;
   for (const auto& [name, q] : queues) states[name].queue = &q;
   std::vector<api::LaunchAgent> agents;
@@ -877,65 +946,66 @@ Status LaunchController::dispatch(const std::string& ns) {
   std::sort(agents.begin(), agents.end(),
             [](const auto& a, const auto& b) { return a.metadata.name < b.metadata.name; });
 
-  // A first look at each job reads a few fields of the cached object; only new jobs, and waiting ones when
-  // some agent has room, are parsed whole (a backlog of thousands on full agents costs no parsing).
-  std::map<std::string, std::string> pendingClaims;
-  {
-    const std::lock_guard lock(overlayMutex_);
-    pendingClaims = pendingClaims_;  // few: the claims whose runs are being made now
-  }
+  // A first look at each job reads its summary; only new jobs, and waiting ones when some agent has room, are
+  // unpacked and parsed whole (a backlog of thousands on full agents costs no parsing).
   std::map<std::string, int> activeByAgent;
-  std::vector<ObjectPtr> freshObjects;
-  std::vector<ObjectPtr> waitingObjects;
-  for (const auto& cached : jobInformer_->store().byIndex("namespace", ns)) {
-    const ObjectPtr object = latestJob(keyOf(*cached));
-    if (!object) continue;
-    const Json& metadata = object->value("metadata", Json::object());
-    const Json& spec = object->value("spec", Json::object());
-    const Json& status = object->value("status", Json::object());
-    if (!metadata.is_object() || !spec.is_object() || !status.is_object()) continue;
-    if (metadata.contains("deletionTimestamp") || spec.value("cancel", false)) continue;
-    const std::string phase = status.value("phase", "");
-    const std::string agent = status.value("agent", "");
-    const std::string queueName = spec.value("queue", "");
-    const bool waiting = phase.empty() || phase == api::toString(api::JobPhase::Queued);
-    const auto pending = waiting && !pendingClaims.empty() ? pendingClaims.find(keyOf(*object)) : pendingClaims.end();
-    if (pending != pendingClaims.end()) {  // claimed by an earlier pass, its run being made
-      ++activeByAgent[pending->second];
-      if (states.count(queueName) != 0) ++states[queueName].running;
-    } else if (phase.empty()) {
-      freshObjects.push_back(object);
-    } else if (!agent.empty()) {
-      if (isFinishedPhase(phase)) continue;
-      ++activeByAgent[agent];
-      if (states.count(queueName) != 0) ++states[queueName].running;
-    } else if (waiting && states.count(queueName) != 0) {
-      waitingObjects.push_back(object);
+  std::vector<std::string> freshKeys;
+  std::vector<std::string> waitingKeys;
+  forEachLatestJob(ns, [&](const queue::JobSummary& job) {
+    if (job.deleting || job.cancel) return;
+    std::string key = joinKey(ns, job.name);
+    const bool waiting = job.phase.empty() || job.phase == api::toString(api::JobPhase::Queued);
+    // overlayMutex_ is held: pendingClaims_ may be read.
+    const auto pending = waiting && !pendingClaims_.empty() ? pendingClaims_.find(key) : pendingClaims_.end();
+    if (pending != pendingClaims_.end()) {  // claimed by an earlier pass, its run being made
+      ++activeByAgent[pending->second.agent];
+      if (states.count(job.queue) != 0) ++states[job.queue].running;
+    } else if (job.phase.empty()) {
+      freshKeys.push_back(std::move(key));
+    } else if (!job.agent.empty()) {
+      if (job.finished()) return;
+      ++activeByAgent[job.agent];
+      if (states.count(job.queue) != 0) ++states[job.queue].running;
+    } else if (waiting && states.count(job.queue) != 0) {
+      waitingKeys.push_back(std::move(key));
     }
-  }
+  });
   const bool room = std::any_of(agents.begin(), agents.end(), [&](const api::LaunchAgent& a) {
     return !a.metadata.deletionTimestamp && (a.spec.maxJobs < 0 || activeByAgent[a.metadata.name] < a.spec.maxJobs);
   });
   std::vector<api::LaunchJob> jobs;
-  jobs.reserve(freshObjects.size() + (room ? waitingObjects.size() : 0));
+  jobs.reserve(freshKeys.size() + (room ? waitingKeys.size() : 0));
   std::vector<size_t> fresh;  // indexes in `jobs` of new jobs (no phase yet): claimed below, or marked Queued
-  for (const auto& object : freshObjects) {
+  for (const auto& key : freshKeys) {
+    const ObjectPtr object = latestJob(key);
+    if (!object) continue;
     auto job = api::LaunchJob::fromJson(*object);
     if (!job) continue;  // its own reconcile reports the invalid spec
     // Not before its finalizer, unless garbage collection cleans up after its run.
-    const ObjectPtr queueObject = queueInformer_->store().get(joinKey(ns, job->spec.queue));
-    if (!queueObject || (!job->metadata.hasFinalizer(kFinalizer) && !runIsOwnedByTheJob(*job, queueObject.get())))
+    const Json* queueObject = queueObjectOf(job->spec.queue);
+    if (queueObject == nullptr || (!job->metadata.hasFinalizer(kFinalizer) && !runIsOwnedByTheJob(*job, queueObject)))
       continue;
     fresh.push_back(jobs.size());
     jobs.push_back(std::move(job).value());
   }
   if (room) {
-    for (const auto& object : waitingObjects) {
+    for (const auto& key : waitingKeys) {
+      const ObjectPtr object = latestJob(key);
+      if (!object) continue;
       if (auto job = api::LaunchJob::fromJson(*object)) jobs.push_back(std::move(job).value());
     }
   }
+  std::set<const api::LaunchJob*> adopted;  // runs made before a restart whose claims were never written
   for (const auto& job : jobs) {
-    if (states.count(job.spec.queue) != 0) states[job.spec.queue].waiting.push_back(&job);
+    const std::string key = joinKey(ns, job.metadata.name);
+    if (const auto agent = adoptUnrecordedRun(key, job, queueObjectOf(job.spec.queue))) {
+      adopted.insert(&job);
+      ++activeByAgent[*agent];
+      if (states.count(job.spec.queue) != 0) ++states[job.spec.queue].running;
+      queue_->add("job/" + key);
+    } else if (states.count(job.spec.queue) != 0) {
+      states[job.spec.queue].waiting.push_back(&job);
+    }
   }
   std::set<const api::LaunchJob*> claimed;
   for (const auto& agent : agents) {
@@ -944,14 +1014,14 @@ Status LaunchController::dispatch(const std::string& ns) {
                             agent.spec.queues, roundRobin_[joinKey(ns, agent.metadata.name)]++};
     for (const api::LaunchJob* job : queue::planClaims(state, states)) {
       const std::string key = joinKey(job->metadata.namespace_, job->metadata.name);
-      const ObjectPtr object = latestJob(key);
-      if (!object) continue;
-      if (runIsOwnedByTheJob(*job, queueInformer_->store().get(joinKey(ns, job->spec.queue)).get())) {
+      if (runIsOwnedByTheJob(*job, queueObjectOf(job->spec.queue))) {
         // A job whose run is a Job named after it: creating that Job is as exclusive as a claim write (a
         // second create finds the first), so the claim is written once, with the run, by the job's reconcile.
         const std::lock_guard lock(overlayMutex_);
-        pendingClaims_[key] = agent.metadata.name;
+        addPendingClaimLocked(key, agent.metadata.name);
       } else {
+        const ObjectPtr object = latestJob(key);
+        if (!object) continue;
         api::LaunchJobStatus status = job->status;
         const auto now = clock_.wallNow();
         if (!status.phase) markQueued(status, *job, true, now);  // what a Queued write would have said
@@ -971,7 +1041,7 @@ Status LaunchController::dispatch(const std::string& ns) {
   // own reconcile writes that, so the writes spread over the workers and this pass stays short.
   for (const size_t index : fresh) {
     const api::LaunchJob* job = &jobs[index];
-    if (claimed.count(job) != 0) continue;
+    if (claimed.count(job) != 0 || adopted.count(job) != 0) continue;
     const std::string key = joinKey(job->metadata.namespace_, job->metadata.name);
     {
       const std::lock_guard lock(overlayMutex_);
@@ -1012,19 +1082,17 @@ Status LaunchController::reconcileQueue(const std::string& ns, const std::string
       return {};
     }
   }
-  // The counts read two fields of each cached job; no job is parsed whole.
+  // The counts read the jobs' summaries; no job is unpacked.
   status.pending = 0;
   status.running = 0;
-  for (const auto& o : jobInformer_->store().byIndex("queue", key)) {
-    const auto found = o->find("status");
-    if (found == o->end() || !found->is_object()) continue;
-    const std::string phase = found->value("phase", "");
-    if (phase == api::toString(api::JobPhase::Queued)) {
+  forEachLatestJob(ns, [&](const queue::JobSummary& job) {
+    if (job.queue != name) return;
+    if (job.phase == api::toString(api::JobPhase::Queued)) {
       ++status.pending;
-    } else if (!phase.empty() && !found->value("agent", "").empty() && !isFinishedPhase(phase)) {
+    } else if (job.active()) {
       ++status.running;
     }
-  }
+  });
   queuePending_->withLabels({ns, name}).set(status.pending);
   queueRunning_->withLabels({ns, name}).set(status.running);
   if (status == queue->status) return {};
@@ -1048,9 +1116,9 @@ Status LaunchController::reconcileAgent(const std::string& ns, const std::string
   if (!agent) return {};
   api::LaunchAgentStatus status = agent->status;
   status.activeJobs = 0;
-  for (const auto& job : jobsIn(ns)) {
-    if (isActive(job) && job.status.agent == name) ++status.activeJobs;
-  }
+  forEachLatestJob(ns, [&](const queue::JobSummary& job) {
+    if (job.agent == name && job.active()) ++status.activeJobs;
+  });
   std::string missing;
   for (const auto& q : agent->spec.queues) {
     if (queueInformer_->store().get(joinKey(ns, q))) continue;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,7 @@
 #include "kube/Informer.hpp"
 #include "kube/KubeClient.hpp"
 #include "kube/WorkQueue.hpp"
+#include "queue/JobIndex.hpp"
 #include "util/Clock.hpp"
 #include "util/Metrics.hpp"
 
@@ -86,9 +88,14 @@ class LaunchController {
 
   // The newest state of a LaunchJob: the cache, or this controller's own later write not yet seen there.
   kube::ObjectPtr latestJob(const std::string& key);
+  // With overlayMutex_ held: this controller's own write of the job while the cache (at `cachedVersion`, or
+  // without the job) has not caught up with it, for up to 30 s; forgets writes the cache has caught up with.
+  kube::ObjectPtr newerWriteLocked(const std::string& key, const std::string& cachedVersion, bool inCache);
+  // Calls `visit` with the newest summary of every LaunchJob of the namespace (the cache's, or this
+  // controller's own later write), with overlayMutex_ held: `visit` must be quick.
+  void forEachLatestJob(const std::string& ns, const std::function<void(const queue::JobSummary&)>& visit);
   Result<kube::Json> writeJobStatus(const kube::Json& object, const api::LaunchJobStatus& status);
   void remember(const kube::Json& written);
-  std::vector<api::LaunchJob> jobsIn(const std::string& ns);
   Status finish(const kube::Json& object, api::LaunchJob job, api::JobPhase phase, const std::string& reason,
                 const std::string& message);
   void enqueueJob(const kube::Json& object);
@@ -115,6 +122,9 @@ class LaunchController {
                     std::chrono::milliseconds& requeueAfter);
   Status submitRun(const kube::Json& object, api::LaunchJob& job, const kube::Json& config, backends::Backend& backend,
                    const std::string& image, const std::string& sourceDir, std::chrono::milliseconds& requeueAfter);
+  // Writes the claim (when not yet written) and the submitted run in one status update.
+  Status recordRun(const kube::Json& object, api::LaunchJob& job, const std::string& run, const std::string& image,
+                   backends::Backend& backend, std::chrono::milliseconds& requeueAfter);
   // A kubernetes run of an image built for a cloud registry (credentials of the operator's identity, no
   // Secret of the agent's): the kubelet needs the token in a Secret of the run's own.
   static bool needsImagePullSecret(const api::LaunchQueue& queue, const AgentBuild& setup);
@@ -135,6 +145,7 @@ class LaunchController {
   std::unique_ptr<kube::Informer> queueInformer_;
   std::unique_ptr<kube::Informer> agentInformer_;
   std::unique_ptr<kube::Informer> jobInformer_;
+  queue::JobIndex jobIndex_;  // a summary of each cached LaunchJob, for passes over all jobs of a namespace
   std::unique_ptr<backends::Backend> kubernetes_;
   std::unique_ptr<kube::WorkQueue> queue_;
   kube::EventRecorder events_;
@@ -147,6 +158,7 @@ class LaunchController {
   std::mutex overlayMutex_;
   struct Written {
     kube::ObjectPtr object;
+    std::string resourceVersion;  // the object's
     Clock::TimePoint at;
   };
   std::map<std::string, Written> overlay_;    // job key -> this controller's last write
@@ -154,11 +166,32 @@ class LaunchController {
   static constexpr std::chrono::seconds kQueueStatusPeriod{1};
   std::map<std::string, Clock::TimePoint> queueWrittenAt_;  // queue key -> its last status write (overlayMutex_)
   std::set<std::string> unplaced_;  // new jobs a dispatch pass had no room for, to be marked Queued (overlayMutex_)
-  // Jobs a dispatch pass gave to an agent without a write (job key -> agent; overlayMutex_): their run's name
-  // derives from the job, so the job's reconcile creates the run and records claim and run in one status write.
-  std::map<std::string, std::string> pendingClaims_;
-  std::string pendingClaimOf(const std::string& key);  // "" when none
+  // Jobs a dispatch pass gave to an agent without a write (overlayMutex_): their run's name derives from the
+  // job, so the job's reconcile creates the run and records claim and run in one status write. While other
+  // claimed jobs still wait for their runs, that record waits (up to kRecordDelayLimit): in a burst the API
+  // server's writes go to starting runs first, and the records follow.
+  struct PendingClaim {
+    std::string agent;
+    std::string run;    // the run's backendRef once it exists (its record not yet written)
+    std::string image;  // the image it runs
+    Clock::TimePoint runSince{};
+  };
+  std::map<std::string, PendingClaim> pendingClaims_;
+  size_t claimsWithoutRun_ = 0;  // pendingClaims_ whose run is not made yet (overlayMutex_)
+  static constexpr std::chrono::seconds kRecordDelayLimit{5};
+  static constexpr std::chrono::milliseconds kRecordRetry{250};
+  std::optional<PendingClaim> pendingClaimOf(const std::string& key);
+  // Claims the job for the agent in memory (overlayMutex_ held).
+  void addPendingClaimLocked(const std::string& key, const std::string& agent);
+  // The pending claim's run now exists; when it was the last run being made, the waiting records are queued.
+  void setPendingRun(const std::string& key, const std::string& run, const std::string& image);
   void forgetPendingClaim(const std::string& key);
+  // A run its backend's cache holds for this unclaimed job (made before a restart, its claim never written):
+  // the job becomes a pending claim of the run's agent, and that agent is returned.
+  std::optional<std::string> adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
+                                                const kube::Json* queueObject);
+  // True (and the job queued again for later) when the record of the job's run should wait for other runs.
+  bool deferRecord(const std::string& key);
 
   CounterFamily* reconcileTotal_ = nullptr;
   HistogramFamily* reconcileTime_ = nullptr;

@@ -48,6 +48,13 @@ class Backend {
   // The backendRef of the run an earlier submit started for this LaunchJob, or nullopt when there is none.
   // A job cancelled between its submit and the status write that records the run finds it this way.
   virtual Result<std::optional<std::string>> findRun(const api::LaunchJob& job) = 0;
+  // The agent (its launch.dev/agent label) of a run of this LaunchJob that the backend's watch cache holds,
+  // without asking the server; nullopt when the cache holds none or the backend keeps no cache. After a restart
+  // this finds runs made for claims that were never written, so they count against their agent's maxJobs.
+  virtual std::optional<std::string> cachedRunAgent(const api::LaunchJob& job) const {
+    (void)job;
+    return std::nullopt;
+  }
   // The run as the LaunchJob should report it; after a restart this is how a run is adopted.
   virtual Result<RunObservation> observe(const std::string& backendRef) = 0;
   // The last `maxBytes` of the run's output.

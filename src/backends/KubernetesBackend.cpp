@@ -109,6 +109,16 @@ Result<std::optional<std::string>> KubernetesBackend::findRun(const api::LaunchJ
   return std::optional<std::string>(std::string(kRefPrefix) + ns + "/" + name);
 }
 
+std::optional<std::string> KubernetesBackend::cachedRunAgent(const api::LaunchJob& job) const {
+  const kube::ObjectPtr run = informers_.job(job.metadata.namespace_ + "/" + runName(job));
+  if (!run) return std::nullopt;
+  const auto metadata = run->find("metadata");
+  if (metadata == run->end() || !metadata->is_object()) return std::string();
+  const auto labels = metadata->find("labels");
+  if (labels == metadata->end() || !labels->is_object()) return std::string();
+  return labels->value("launch.dev/agent", "");
+}
+
 Result<RunObservation> KubernetesBackend::observe(const std::string& backendRef) {
   const auto [ns, name] = parseRef(backendRef);
   if (name.empty()) return badRef(backendRef);

@@ -26,6 +26,7 @@ class KubernetesBackend final : public Backend {
   void stop() override;
   Result<std::string> submit(const RunSpec& spec) override;
   Result<std::optional<std::string>> findRun(const api::LaunchJob& job) override;
+  std::optional<std::string> cachedRunAgent(const api::LaunchJob& job) const override;
   Result<RunObservation> observe(const std::string& backendRef) override;
   Result<std::string> logs(const std::string& backendRef, std::size_t maxBytes) override;
   Status cancel(const std::string& backendRef) override;

@@ -84,10 +84,10 @@ void Informer::replaceAll(Json&& items) {
     auto object = std::make_shared<const Json>(std::move(item));
     const std::string key = ObjectStore::keyOf(*object);
     listed.insert(key);
-    const ObjectPtr previous = store_.get(key);
-    // An object unchanged since the last watch event is not reported again.
-    if (previous && resourceVersionOf(*previous) == resourceVersionOf(*object)) continue;
-    store_.upsert(object);
+    // An object unchanged since the last watch event is not reported again (nor unpacked to find that out).
+    const std::string version = resourceVersionOf(*object);
+    if (!version.empty() && store_.resourceVersion(key) == version) continue;
+    const ObjectPtr previous = store_.upsert(object);
     if (previous) {
       notifyUpdate(previous, object);
     } else {

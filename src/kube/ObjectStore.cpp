@@ -1,11 +1,22 @@
-// ObjectStore: objects and their index entries, updated together under one lock.
+// ObjectStore: packed objects and their index entries, updated together under one lock; objects are unpacked
+// on demand and shared while in use.
 #include "kube/ObjectStore.hpp"
 
 namespace launch::kube {
 
 using Json = nlohmann::json;
 
-ObjectStore::ObjectStore() {
+namespace {
+
+std::string resourceVersionOf(const Json& object) {
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return {};
+  return metadata->value("resourceVersion", "");
+}
+
+}  // namespace
+
+ObjectStore::ObjectStore(size_t recentObjects) : recent_(recentObjects) {
   addIndex("namespace", [](const Json& object) -> std::vector<std::string> {
     const auto& metadata = object["metadata"];
     return {metadata.value("namespace", "")};
@@ -51,17 +62,36 @@ void ObjectStore::unindexObject(const std::string& key, const Json& object) {
   }
 }
 
+ObjectPtr ObjectStore::unpack(const Entry& entry) {
+  if (ObjectPtr object = entry.live.load().lock()) return object;
+  // Two readers may unpack at once; both get equal objects and the later one is kept for others.
+  auto object = std::make_shared<const Json>(Json::from_msgpack(entry.packed));
+  entry.live.store(object);
+  return object;
+}
+
 ObjectPtr ObjectStore::upsert(ObjectPtr object) {
   const std::string key = keyOf(*object);
+  auto entry = std::make_unique<Entry>();
+  entry->packed = Json::to_msgpack(*object);  // outside the lock: the costly part
+  entry->packed.shrink_to_fit();
+  entry->resourceVersion = resourceVersionOf(*object);
+  entry->live.store(object);
   const std::unique_lock lock(mutex_);
   ObjectPtr previous;
-  const auto it = objects_.find(key);
+  auto it = objects_.find(key);
   if (it != objects_.end()) {
-    previous = it->second;
+    previous = unpack(*it->second);
     unindexObject(key, *previous);
+    it->second = std::move(entry);
+  } else {
+    objects_.emplace(key, std::move(entry));
   }
   indexObject(key, *object);
-  objects_[key] = std::move(object);
+  if (!recent_.empty()) {
+    recent_[nextRecent_] = std::move(object);
+    nextRecent_ = (nextRecent_ + 1) % recent_.size();
+  }
   return previous;
 }
 
@@ -69,7 +99,7 @@ ObjectPtr ObjectStore::erase(const std::string& key) {
   const std::unique_lock lock(mutex_);
   const auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
-  ObjectPtr previous = std::move(it->second);
+  ObjectPtr previous = unpack(*it->second);
   objects_.erase(it);
   unindexObject(key, *previous);
   return previous;
@@ -78,14 +108,20 @@ ObjectPtr ObjectStore::erase(const std::string& key) {
 ObjectPtr ObjectStore::get(const std::string& key) const {
   const std::shared_lock lock(mutex_);
   const auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : unpack(*it->second);
+}
+
+std::string ObjectStore::resourceVersion(const std::string& key) const {
+  const std::shared_lock lock(mutex_);
+  const auto it = objects_.find(key);
+  return it == objects_.end() ? std::string() : it->second->resourceVersion;
 }
 
 std::vector<ObjectPtr> ObjectStore::list() const {
   const std::shared_lock lock(mutex_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(object);
+  for (const auto& [key, entry] : objects_) out.push_back(unpack(*entry));
   return out;
 }
 
@@ -93,7 +129,7 @@ std::vector<std::string> ObjectStore::keys() const {
   const std::shared_lock lock(mutex_);
   std::vector<std::string> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(key);
+  for (const auto& [key, entry] : objects_) out.push_back(key);
   return out;
 }
 
@@ -109,7 +145,8 @@ std::vector<ObjectPtr> ObjectStore::byIndex(const std::string& index, const std:
   if (idx == indexes_.end()) return out;
   const auto keys = idx->second.keysByValue.find(value);
   if (keys == idx->second.keysByValue.end()) return out;
-  for (const auto& key : keys->second) out.push_back(objects_.at(key));
+  out.reserve(keys->second.size());
+  for (const auto& key : keys->second) out.push_back(unpack(*objects_.at(key)));
   return out;
 }
 

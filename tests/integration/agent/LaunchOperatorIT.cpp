@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -298,6 +299,94 @@ TEST_F(LaunchOperatorIT, AClaimWhoseJobAlreadyExistsAdoptsItAndMakesNoSecond) {
   ASSERT_TRUE(jobs.ok());
   ASSERT_EQ((*jobs)["items"].size(), 1U) << "a second Job was made";
   EXPECT_EQ((*jobs)["items"][0]["metadata"].value("uid", ""), (*existing)["metadata"].value("uid", ""));
+}
+
+// A restart between a Job's create and the write that records its claim, while a more urgent job waits: the
+// Job found in the cache counts against its agent's maxJobs (so the urgent job does not get a second slot) and
+// is adopted.
+TEST_F(LaunchOperatorIT, ARunMadeBeforeARestartCountsAgainstMaxJobsAndIsAdopted) {
+  createQueue("q", {{"prioritization", true}});
+  createAgent("agent", {"q"}, 0);
+  createJob("made-before", "q", {{"priority", "low"}});
+  createJob("urgent", "q", {{"priority", "critical"}});
+  ASSERT_TRUE(eventually([&] { return phase("made-before") == "Queued" && phase("urgent") == "Queued"; }));
+  operator_->kill(SIGKILL);
+
+  // What the killed operator left: the low job's Job, made for agent "agent", its claim never written.
+  auto launchJob = api::LaunchJob::fromJson(job("made-before"));
+  ASSERT_TRUE(launchJob.ok()) << launchJob.error().message;
+  auto queueObject = client().get(kQueues, ns_, "q");
+  ASSERT_TRUE(queueObject.ok()) << queueObject.error().describe();
+  auto queue = api::LaunchQueue::fromJson(*queueObject);
+  ASSERT_TRUE(queue.ok()) << queue.error().message;
+  auto config = api::resolveJobConfig(queue->spec, launchJob->spec);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  auto manifest = backends::buildKubernetesJob(*launchJob, *config, "agent", "registry.local/train:1");
+  ASSERT_TRUE(manifest.ok()) << manifest.error().message;
+  ASSERT_TRUE(client().create(res::kJobs, ns_, *manifest).ok());
+  ASSERT_TRUE(client().patch(kAgents, ns_, "agent", {{"spec", {{"maxJobs", 1}}}}).ok());
+
+  startOperator();
+  ASSERT_TRUE(eventually([&] { return !field(job("made-before"), "status", "backendRef").empty(); }))
+      << job("made-before").dump();
+  EXPECT_EQ(phase("made-before"), "Running");
+  EXPECT_EQ(field(job("made-before"), "status", "agent"), "agent");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(phase("urgent"), "Queued") << "the agent's one slot is taken by the adopted run";
+  EXPECT_EQ(batchJobsFor().size(), 1U) << "maxJobs 1 holds across the restart";
+}
+
+// A burst of claims: the runs are created first and their records follow, so the API server's writes go to
+// starting runs. The etcd revisions order every write: the Jobs' creates come before (nearly) all records.
+TEST_F(LaunchOperatorIT, ABurstCreatesTheRunsBeforeWritingTheirRecords) {
+  constexpr int kJobs = 30;
+  std::mutex mutex;
+  std::vector<long long> creates;            // resourceVersion of each Job's create
+  std::map<std::string, long long> records;  // LaunchJob -> resourceVersion of the write that recorded its run
+  kube::InformerOptions options;
+  options.ns = ns_;
+  kube::Informer batchJobs(client(), res::kJobs, options);
+  batchJobs.addHandler({[&](const kube::ObjectPtr& o) {
+                          const std::lock_guard lock(mutex);
+                          creates.push_back(std::stoll((*o)["metadata"].value("resourceVersion", "0")));
+                        },
+                        nullptr, nullptr});
+  kube::Informer launchJobs(client(), kLaunchJobs, options);
+  auto record = [&](const kube::ObjectPtr& o) {
+    if (field(*o, "status", "backendRef").empty()) return;
+    const std::lock_guard lock(mutex);
+    records.emplace((*o)["metadata"].value("name", ""), std::stoll((*o)["metadata"].value("resourceVersion", "0")));
+  };
+  launchJobs.addHandler({record, [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { record(o); }, nullptr});
+  batchJobs.start();
+  launchJobs.start();
+  ASSERT_TRUE(batchJobs.waitForSync(std::chrono::seconds(30)) && launchJobs.waitForSync(std::chrono::seconds(30)));
+
+  createQueue("q", {});
+  createAgent("agent", {"q"}, 0);
+  for (int i = 0; i < kJobs; ++i) createJob("burst-" + std::to_string(i), "q");
+  ASSERT_TRUE(eventually([&] {
+    for (int i = 0; i < kJobs; ++i) {
+      if (phase("burst-" + std::to_string(i)) != "Queued") return false;
+    }
+    return true;
+  }));
+  ASSERT_TRUE(client().patch(kAgents, ns_, "agent", {{"spec", {{"maxJobs", -1}}}}).ok());
+  ASSERT_TRUE(eventually([&] {
+    const std::lock_guard lock(mutex);
+    return records.size() == static_cast<size_t>(kJobs);
+  })) << "not every run was recorded";
+  batchJobs.stop();
+  launchJobs.stop();
+
+  const std::lock_guard lock(mutex);
+  ASSERT_EQ(creates.size(), static_cast<size_t>(kJobs)) << "one Job per LaunchJob";
+  const long long lastCreate = *std::max_element(creates.begin(), creates.end());
+  int recordedEarly = 0;
+  for (const auto& [name, version] : records) recordedEarly += version < lastCreate ? 1 : 0;
+  // The dispatch pass claims all 30 in memory at once; only a worker that made its run before the pass had
+  // claimed the rest could write its record early.
+  EXPECT_LE(recordedEarly, 3) << "records were written while runs still waited to be created";
 }
 
 TEST_F(LaunchOperatorIT, SurfacesImagePullFailuresAndFailsAJobThatNeverStarts) {

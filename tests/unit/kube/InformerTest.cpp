@@ -117,6 +117,51 @@ TEST(ObjectStore, IndexesByNamespaceLabelAndCustomFunctions) {
   EXPECT_EQ(store.byIndex("nope", "x").size(), 0U);
 }
 
+TEST(ObjectStore, KeepsObjectsPackedAndSharesOneUnpackedCopyWhileItIsHeld) {
+  ObjectStore store(/*recentObjects=*/0);
+  const Json original = {{"metadata", {{"namespace", "a"}, {"name", "one"}, {"resourceVersion", "12"}}},
+                         {"spec", {{"n", 1.5}, {"list", {1, "two", nullptr, false}}, {"text", std::string(300, 'x')}}}};
+  store.upsert(std::make_shared<const Json>(original));
+  EXPECT_EQ(store.resourceVersion("a/one"), "12");
+  EXPECT_EQ(store.resourceVersion("a/none"), "");
+  ObjectPtr first = store.get("a/one");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(*first, original);           // unpacked equal to what was stored
+  EXPECT_EQ(store.get("a/one"), first);  // readers share the copy while one is held
+  EXPECT_EQ(store.byIndex("namespace", "a").front(), first);
+  const std::weak_ptr<const Json> weak = first;
+  first.reset();
+  // Once nobody holds it, the unpacked copy is freed: the store keeps only the packed form.
+  EXPECT_TRUE(weak.expired());
+  EXPECT_EQ(*store.get("a/one"), original);
+  // An update replaces the packed form and returns the previous object.
+  Json changed = original;
+  changed["metadata"]["resourceVersion"] = "13";
+  const ObjectPtr previous = store.upsert(std::make_shared<const Json>(changed));
+  ASSERT_NE(previous, nullptr);
+  EXPECT_EQ((*previous)["metadata"]["resourceVersion"], "12");
+  EXPECT_EQ(store.resourceVersion("a/one"), "13");
+  EXPECT_EQ(*store.erase("a/one"), changed);
+  EXPECT_EQ(store.resourceVersion("a/one"), "");
+}
+
+TEST(ObjectStore, FreesUnpackedObjectsNobodyHoldsButKeepsTheNewestUpserts) {
+  ObjectStore store(/*recentObjects=*/2);
+  std::vector<std::weak_ptr<const Json>> upserted;
+  for (int i = 0; i < 4; ++i) {
+    auto object = std::make_shared<const Json>(
+        Json{{"metadata", {{"namespace", "a"}, {"name", "o" + std::to_string(i)}, {"resourceVersion", "1"}}}});
+    upserted.push_back(object);
+    store.upsert(std::move(object));
+  }
+  EXPECT_TRUE(upserted[0].expired());  // packed only
+  EXPECT_TRUE(upserted[1].expired());
+  EXPECT_FALSE(upserted[2].expired());  // the two newest stay unpacked for the reconciles that follow
+  EXPECT_FALSE(upserted[3].expired());
+  EXPECT_EQ(store.get("a/o3"), upserted[3].lock());
+  EXPECT_EQ((*store.get("a/o0"))["metadata"]["name"], "o0");
+}
+
 struct Recorder {
   std::mutex mutex;
   std::vector<std::string> events;

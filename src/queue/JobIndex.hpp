@@ -1,0 +1,46 @@
+// JobIndex: a few fields of every cached LaunchJob (queue, phase, agent), kept beside the informer's packed
+// cache, so that dispatch passes, queue counts and agent counts read thousands of jobs without unpacking one.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <shared_mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace launch::queue {
+
+struct JobSummary {
+  std::string name;
+  std::string queue;
+  std::string phase;  // status.phase as written; "" when the job has none yet
+  std::string agent;  // status.agent; "" when unclaimed
+  std::string resourceVersion;
+  bool deleting = false;  // metadata.deletionTimestamp is set
+  bool cancel = false;    // spec.cancel
+
+  // Reads the fields from a LaunchJob object; missing or mistyped fields read as empty.
+  static JobSummary of(const nlohmann::json& object);
+  // Ended: Succeeded, Failed or Cancelled.
+  bool finished() const;
+  // Claimed by an agent and not finished.
+  bool active() const;
+  bool operator==(const JobSummary&) const = default;
+};
+
+class JobIndex {
+ public:
+  void upsert(const nlohmann::json& object);
+  void erase(const nlohmann::json& object);
+  // Calls `visit` for every job of the namespace, in name order, under a shared lock: `visit` must be quick
+  // and must not call back into the index.
+  void forEachIn(const std::string& ns, const std::function<void(const JobSummary&)>& visit) const;
+  size_t size() const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, std::map<std::string, JobSummary>, std::less<>> byNamespace_;  // ns -> name -> summary
+};
+
+}  // namespace launch::queue
