@@ -182,8 +182,9 @@ Result<CheckedOutSource> SourceCheckout::fetchArchive(const api::ArchiveSource& 
   }
   auto entries = readTar(*body);
   if (!entries) {
-    return makeError(ErrorCode::Invalid, "spec.source.archive.url: " + source.url +
-                                             " is not a tar or tar.gz archive: " + entries.error().message);
+    return makeError(ErrorCode::Invalid,
+                     "spec.source.archive.url: " + source.url +
+                         " is not a tar, tar.gz or zip archive it can read: " + entries.error().message);
   }
   for (const auto& entry : *entries) {
     if (!staysInside(entry.path) || entry.path.empty()) {
