@@ -352,7 +352,7 @@ std::optional<LaunchController::PendingClaim> LaunchController::pendingClaimOf(c
 }
 
 void LaunchController::addPendingClaimLocked(const std::string& key, const std::string& agent) {
-  if (pendingClaims_.try_emplace(key, PendingClaim{agent, {}, {}, {}}).second) ++claimsWithoutRun_;
+  pendingClaims_.try_emplace(key, PendingClaim{agent, {}, {}, {}});
 }
 
 void LaunchController::setPendingRun(const std::string& key, const std::string& run, const std::string& image) {
@@ -362,11 +362,6 @@ void LaunchController::setPendingRun(const std::string& key, const std::string& 
   it->second.run = run;
   it->second.image = image;
   it->second.runSince = clock_.now();
-  if (--claimsWithoutRun_ != 0) return;
-  // The last run of the burst exists: the records that waited for it are written now.
-  for (const auto& [waitingKey, claim] : pendingClaims_) {
-    if (waitingKey != key && !claim.run.empty()) queue_->add("job/" + waitingKey);
-  }
 }
 
 std::optional<std::string> LaunchController::adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
@@ -381,22 +376,20 @@ std::optional<std::string> LaunchController::adoptUnrecordedRun(const std::strin
 
 void LaunchController::forgetPendingClaim(const std::string& key) {
   const std::lock_guard lock(overlayMutex_);
-  const auto it = pendingClaims_.find(key);
-  if (it == pendingClaims_.end()) return;
-  if (it->second.run.empty()) --claimsWithoutRun_;
-  pendingClaims_.erase(it);
+  pendingClaims_.erase(key);
 }
 
 bool LaunchController::deferRecord(const std::string& key) {
   {
     const std::lock_guard lock(overlayMutex_);
     const auto it = pendingClaims_.find(key);
-    if (it == pendingClaims_.end() || it->second.run.empty() || claimsWithoutRun_ == 0 ||
+    if (it == pendingClaims_.end() || it->second.run.empty() ||
         clock_.now() - it->second.runSince >= kRecordDelayLimit) {
       return false;
     }
   }
-  queue_->addAfter("job/" + key, kRecordRetry, kube::Priority::Low);
+  if (queue_->lenNormal() == 0) return false;
+  queue_->add("job/" + key, kube::Priority::Low);  // handed out once no Normal work is queued
   return true;
 }
 
@@ -510,8 +503,14 @@ Status LaunchController::reconcileJob(const std::string& ns, const std::string& 
 
   // The finalizer makes a delete wait until the run is gone.
   const ObjectPtr queueObject = queueInformer_->store().get(joinKey(ns, job.spec.queue));
-  const bool finalizerCanWait = job.status.backendRef.empty() && runIsOwnedByTheJob(job, queueObject.get());
+  const bool ownedRun = runIsOwnedByTheJob(job, queueObject.get());
+  const bool finalizerCanWait = job.status.backendRef.empty() && ownedRun;
   if (!job.metadata.hasFinalizer(kFinalizer) && !finalizerCanWait) {
+    // Garbage collection of an owned Job covers a deletion meanwhile: this finalizer yields to queued work.
+    if (ownedRun && queue_->lenNormal() > 0) {
+      queue_->add("job/" + key, kube::Priority::Low);
+      return {};
+    }
     Json finalizers = Json(job.metadata.finalizers);
     finalizers.push_back(kFinalizer);
     auto patched =

@@ -167,9 +167,9 @@ class LaunchController {
   std::map<std::string, Clock::TimePoint> queueWrittenAt_;  // queue key -> its last status write (overlayMutex_)
   std::set<std::string> unplaced_;  // new jobs a dispatch pass had no room for, to be marked Queued (overlayMutex_)
   // Jobs a dispatch pass gave to an agent without a write (overlayMutex_): their run's name derives from the
-  // job, so the job's reconcile creates the run and records claim and run in one status write. While other
-  // claimed jobs still wait for their runs, that record waits (up to kRecordDelayLimit): in a burst the API
-  // server's writes go to starting runs first, and the records follow.
+  // job, so the job's reconcile creates the run and records claim and run in one status write. That record
+  // yields to queued work (up to kRecordDelayLimit): in a burst the API server's writes go to starting runs
+  // first, and the records follow.
   struct PendingClaim {
     std::string agent;
     std::string run;    // the run's backendRef once it exists (its record not yet written)
@@ -177,20 +177,19 @@ class LaunchController {
     Clock::TimePoint runSince{};
   };
   std::map<std::string, PendingClaim> pendingClaims_;
-  size_t claimsWithoutRun_ = 0;  // pendingClaims_ whose run is not made yet (overlayMutex_)
-  static constexpr std::chrono::seconds kRecordDelayLimit{5};
-  static constexpr std::chrono::milliseconds kRecordRetry{250};
+  static constexpr std::chrono::seconds kRecordDelayLimit{30};
   std::optional<PendingClaim> pendingClaimOf(const std::string& key);
   // Claims the job for the agent in memory (overlayMutex_ held).
   void addPendingClaimLocked(const std::string& key, const std::string& agent);
-  // The pending claim's run now exists; when it was the last run being made, the waiting records are queued.
+  // The pending claim's run now exists.
   void setPendingRun(const std::string& key, const std::string& run, const std::string& image);
   void forgetPendingClaim(const std::string& key);
   // A run its backend's cache holds for this unclaimed job (made before a restart, its claim never written):
   // the job becomes a pending claim of the run's agent, and that agent is returned.
   std::optional<std::string> adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
                                                 const kube::Json* queueObject);
-  // True (and the job queued again for later) when the record of the job's run should wait for other runs.
+  // True, and the job queued again with Low priority, when the record of its run should wait: other work is
+  // queued (runs to create, most of all) and the run is younger than kRecordDelayLimit.
   bool deferRecord(const std::string& key);
 
   CounterFamily* reconcileTotal_ = nullptr;

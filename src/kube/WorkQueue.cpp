@@ -100,6 +100,7 @@ void WorkQueue::enqueueLocked(const std::string& key, Pending& pending) {
   pending.ticket = nextTicket_++;
   queues_[indexOf(pending.priority)].push_back(Entry{key, pending.ticket});
   ++queued_;
+  if (pending.priority == Priority::Normal) ++queuedNormal_;
   itemsReady_.notify_one();
 }
 
@@ -146,6 +147,7 @@ std::optional<std::string> WorkQueue::get() {
       const auto found = dirty_.find(entry.key);
       if (found == dirty_.end() || found->second.ticket != entry.ticket) continue;  // stale
       --queued_;
+      if (&queue == &queues_[indexOf(Priority::Normal)]) --queuedNormal_;
       const auto now = clock_.now();
       queueDuration_->observe(seconds(now - found->second.addedAt));
       dirty_.erase(found);
@@ -171,6 +173,11 @@ void WorkQueue::done(const std::string& key) {
 std::size_t WorkQueue::len() const {
   const std::lock_guard lock(mutex_);
   return queued_;
+}
+
+std::size_t WorkQueue::lenNormal() const {
+  const std::lock_guard lock(mutex_);
+  return queuedNormal_;
 }
 
 std::size_t WorkQueue::waitingLen() const {
@@ -199,6 +206,7 @@ void WorkQueue::shutDownLocked() {
   dirty_.clear();
   for (auto& queue : queues_) queue.clear();
   queued_ = 0;
+  queuedNormal_ = 0;
   waiting_.clear();
   timers_ = {};
   updateDepthLocked();

@@ -84,6 +84,8 @@ class WorkQueue {
 
   // Keys queued and waiting for a worker (not those processing or waiting for a delay).
   std::size_t len() const;
+  // Of those, the keys queued with Normal priority: the work a Low key waits behind.
+  std::size_t lenNormal() const;
   // Keys waiting in the timer heap for their delay to pass.
   std::size_t waitingLen() const;
 
@@ -155,6 +157,7 @@ class WorkQueue {
   std::unordered_map<std::string, Clock::TimePoint> processing_;  // key -> when get() handed it out
   std::deque<Entry> queues_[2];                                   // by Priority; may hold stale entries
   std::size_t queued_ = 0;                                        // live entries in queues_
+  std::size_t queuedNormal_ = 0;                                  // live entries in queues_[Normal]
 
   std::unordered_map<std::string, Waiting> waiting_;  // delayed keys; the heap may hold stale entries
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;

@@ -228,6 +228,33 @@ TEST(WorkQueue, DelayedLowPriorityKeysStayLow) {
   EXPECT_EQ(takeAll(queue), (std::vector<std::string>{"change", "change2", "resync"}));
 }
 
+TEST(WorkQueue, LenNormalCountsTheWorkALowKeyWaitsBehind) {
+  WorkQueue queue;
+  queue.add("record", Priority::Low);
+  EXPECT_EQ(queue.len(), 1u);
+  EXPECT_EQ(queue.lenNormal(), 0u);
+  queue.add("create-a");
+  queue.add("create-b");
+  queue.add("create-a");  // deduplicated
+  EXPECT_EQ(queue.lenNormal(), 2u);
+  queue.add("record");  // a Normal add of a Low key promotes it
+  EXPECT_EQ(queue.lenNormal(), 3u);
+  EXPECT_EQ(queue.len(), 3u);
+  auto key = queue.get();
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(*key, "create-a");
+  EXPECT_EQ(queue.lenNormal(), 2u);
+  queue.add("create-a", Priority::Low);  // re-added while processing: queued as Low after done()
+  queue.done("create-a");
+  EXPECT_EQ(queue.lenNormal(), 2u);
+  EXPECT_EQ(queue.len(), 3u);
+  EXPECT_EQ(takeAll(queue), (std::vector<std::string>{"create-b", "record", "create-a"}));
+  EXPECT_EQ(queue.lenNormal(), 0u);
+  queue.add("x");
+  queue.shutDown();
+  EXPECT_EQ(queue.lenNormal(), 0u);
+}
+
 TEST(WorkQueue, AddAfterWithTheRealClockWaitsOnTheTimerThread) {
   WorkQueue queue;
   const auto start = std::chrono::steady_clock::now();
