@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates openssl curl
-  libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libspdlog-dev libcpp-httplib-dev
+  nlohmann-json3-dev libyaml-cpp-dev libssl-dev libspdlog-dev libcpp-httplib-dev
   libcli11-dev zlib1g-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format clang-tidy
   docker.io docker-registry busybox-static apache2-utils iproute2 golang-go

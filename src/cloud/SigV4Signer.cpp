@@ -181,7 +181,7 @@ Result<SigV4Request> SigV4Request::fromUrl(std::string method, std::string_view 
     return makeError(ErrorCode::Invalid, "URL \"" + shown + "\" has no host");
   }
 
-  // Host as curl sends it: without the scheme's default port.
+  // Host as HttpClient (and the curl CLI) sends it: without the scheme's default port.
   std::string host(authority);
   const size_t portColon = host.rfind(':');
   if (portColon != std::string::npos && host.find(']', portColon) == std::string::npos) {

@@ -24,7 +24,7 @@ struct SigV4Request {
   std::optional<std::string> payloadHash;
 
   // Splits an absolute URL (scheme://host[:port]/path?query) into path and query, and adds a Host header
-  // unless `headers` already has one. The default port of the scheme is left out of Host, as curl does.
+  // unless `headers` already has one. The default port of the scheme is left out of Host, as HttpClient does.
   static Result<SigV4Request> fromUrl(std::string method, std::string_view url, http::Headers headers = {},
                                       std::string body = {});
 };

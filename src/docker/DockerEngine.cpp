@@ -1,4 +1,4 @@
-// DockerEngine: Engine API calls over libcurl, including the streamed /build and /images/push answers.
+// DockerEngine: Engine API calls over HttpClient, including the streamed /build and /images/push answers.
 #include "docker/DockerEngine.hpp"
 
 #include <cstdlib>

@@ -1,21 +1,25 @@
-// HttpClient over libcurl: one pool of easy handles per client so connections and TLS sessions are reused.
+// HttpClient: routes a request, takes a kept-alive connection or opens one, and runs the exchange over it.
 #include "http/HttpClient.hpp"
-
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
+#include <cstdlib>
+
+#include "http/Connection.hpp"
+#include "http/ConnectionPool.hpp"
+#include "http/Exchange.hpp"
+#include "http/ProxyConfig.hpp"
+#include "http/ResponseHead.hpp"
+#include "http/TlsContext.hpp"
+#include "http/Url.hpp"
 
 namespace launch::http {
 namespace {
 
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  ~CurlGlobal() { curl_global_cleanup(); }
-};
+using SteadyClock = std::chrono::steady_clock;
 
-void ensureCurlGlobal() { static const CurlGlobal global; }
+// The curl CLI's connect timeout when none is set.
+constexpr std::chrono::milliseconds kDefaultConnectTimeout = std::chrono::minutes(5);
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -23,80 +27,108 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
-struct Transfer {
-  HttpResponse response;
-  const BodyChunkHandler* onChunk = nullptr;
-  const StopCondition* shouldStop = nullptr;
-  bool stoppedByHandler = false;
+bool hasHeader(const Headers& headers, std::string_view name) {
+  return std::any_of(headers.begin(), headers.end(), [&](const auto& header) { return iequals(header.first, name); });
+}
+
+// RFC 9110 token characters: what a method or a field name may hold.
+bool isToken(std::string_view text) {
+  static constexpr std::string_view kMarks = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || kMarks.find(c) != std::string_view::npos;
+  });
+}
+
+// A request that could smuggle a second request (CR or LF in a field) is refused; no value is quoted back.
+Status validate(const HttpRequest& request) {
+  if (!isToken(request.method)) return makeError(ErrorCode::Invalid, "the method is not an HTTP token");
+  for (const auto& [name, value] : request.headers) {
+    if (!isToken(name)) return makeError(ErrorCode::Invalid, "the header name '" + name + "' is not an HTTP token");
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      return makeError(ErrorCode::Invalid, "the value of header " + name + " holds CR, LF or NUL");
+    }
+  }
+  return {};
+}
+
+Error prefixed(const HttpRequest& request, Error error) {
+  error.message = request.method + " " + withoutUserinfo(request.url) + ": " + error.message;
+  return error;
+}
+
+// How a request reaches its origin, and the pool key of the connections that do so.
+struct Route {
+  std::string key;
+  const Url* proxy = nullptr;       // the proxy to connect to, or null
+  bool tunnel = false;              // https through the proxy: CONNECT, then TLS with the origin
+  std::shared_ptr<TlsContext> tls;  // for https
 };
 
-int onProgress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/, curl_off_t /*ulnow*/) {
-  auto* transfer = static_cast<Transfer*>(user);
-  if (transfer->shouldStop != nullptr && (*transfer->shouldStop)()) {
-    transfer->stoppedByHandler = true;
-    return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK
+std::string requestHead(const HttpRequest& request, const Url& url, const Route& route) {
+  const bool absoluteForm = route.proxy != nullptr && !route.tunnel;
+  std::string head = request.method + " ";
+  head += absoluteForm ? url.scheme + "://" + url.authority() + url.target : url.target;
+  head += " HTTP/1.1\r\n";
+  if (!hasHeader(request.headers, "Host")) head += "Host: " + url.authority() + "\r\n";
+  if (!url.userinfo.empty() && !hasHeader(request.headers, "Authorization")) {
+    head += "Authorization: " + basicAuthorization(url) + "\r\n";
   }
-  return 0;
+  if (absoluteForm && !route.proxy->userinfo.empty()) {
+    head += "Proxy-Authorization: " + basicAuthorization(*route.proxy) + "\r\n";
+  }
+  if (!hasHeader(request.headers, "Accept")) head += "Accept: */*\r\n";  // as the curl CLI sends
+  for (const auto& [name, value] : request.headers) {
+    head += name;
+    head += value.empty() ? ":" : ": ";
+    head += value;
+    head += "\r\n";
+  }
+  const bool bodyMethod = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+  if ((bodyMethod || !request.body.empty()) && !hasHeader(request.headers, "Content-Length") &&
+      !hasHeader(request.headers, "Transfer-Encoding")) {
+    head += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  }
+  head += "\r\n";
+  return head;
 }
 
-size_t onBody(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  const size_t n = size * count;
-  if (transfer->onChunk != nullptr) {
-    if (!(*transfer->onChunk)(std::string_view(data, n))) {
-      transfer->stoppedByHandler = true;
-      return 0;  // makes curl abort with CURLE_WRITE_ERROR
-    }
-    return n;
-  }
-  transfer->response.body.append(data, n);
-  return n;
+bool asksToClose(const Headers& headers) {
+  return std::any_of(headers.begin(), headers.end(), [](const auto& header) {
+    return iequals(header.first, "Connection") && listsToken(header.second, "close");
+  });
 }
 
-size_t onHeader(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  const size_t n = size * count;
-  std::string_view line(data, n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    transfer->response.headers.clear();  // a new response (after 100-continue or a redirect)
-    return n;
+// Asks the proxy for a tunnel to the origin. Failures carry kReasonConnectFailed: the origin saw nothing.
+Status openTunnel(Connection& connection, const Url& url, const Url& proxy, Deadline until,
+                  std::chrono::milliseconds timeout) {
+  std::string head = "CONNECT " + url.hostAndPort() + " HTTP/1.1\r\nHost: " + url.hostAndPort() + "\r\n";
+  if (!proxy.userinfo.empty()) head += "Proxy-Authorization: " + basicAuthorization(proxy) + "\r\n";
+  head += "\r\n";
+  Exchange::Limits limits;
+  limits.deadline = until;
+  limits.timeout = timeout;
+  Exchange exchange(connection, limits);
+  auto failed = [&](const std::string& what, ErrorCode code = ErrorCode::Unavailable) {
+    Error error = makeError(code, "the proxy " + proxy.hostAndPort() + " " + what);
+    error.reason = kReasonConnectFailed;
+    return error;
+  };
+  if (auto sent = exchange.send(head, {}); !sent) return failed("took no CONNECT: " + sent.error().message);
+  auto answer = exchange.readHead();
+  if (!answer) return failed("did not answer CONNECT: " + answer.error().message, answer.error().code);
+  if (answer->status < 200 || answer->status >= 300) {
+    return failed("refused a tunnel to " + url.hostAndPort() + " (HTTP " + std::to_string(answer->status) + ")");
   }
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    transfer->response.headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                                            std::string(trim(line.substr(colon + 1))));
+  if (auto body = exchange.readBody({}, [](std::string_view) { return true; }); !body || !exchange.endedCleanly()) {
+    return failed("sent bytes after its CONNECT answer");
   }
-  return n;
-}
-
-void setBlob(CURL* curl, CURLoption option, const std::string& pem) {
-  curl_blob blob{};
-  blob.data = const_cast<char*>(pem.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast): curl copies it
-  blob.len = pem.size();
-  blob.flags = CURL_BLOB_COPY;
-  curl_easy_setopt(curl, option, &blob);
-}
-
-ErrorCode codeFor(CURLcode rc) {
-  switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return ErrorCode::Timeout;
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_PEER_FAILED_VERIFICATION:
-      return ErrorCode::Unauthorized;
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      return ErrorCode::Invalid;
-    default:
-      return ErrorCode::Unavailable;
-  }
+  return {};
 }
 
 }  // namespace
@@ -108,38 +140,18 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
   return std::nullopt;
 }
 
-// Idle easy handles; curl keeps each handle's connections and TLS sessions alive between requests.
-struct HttpClient::Pool {
-  std::mutex mutex;
-  std::vector<CURL*> idle;
-
-  CURL* take() {
-    {
-      const std::lock_guard lock(mutex);
-      if (!idle.empty()) {
-        CURL* curl = idle.back();
-        idle.pop_back();
-        return curl;
-      }
-    }
-    return curl_easy_init();
-  }
-  void give(CURL* curl) {
-    curl_easy_reset(curl);  // keeps live connections, DNS and TLS session caches
-    const std::lock_guard lock(mutex);
-    if (idle.size() < 16) {
-      idle.push_back(curl);
-      return;
-    }
-    curl_easy_cleanup(curl);
-  }
-  ~Pool() {
-    for (CURL* curl : idle) curl_easy_cleanup(curl);
-  }
+struct HttpClient::Transport {
+  ConnectionPool pool;
+  TlsContextCache tls;
+  ProxyConfig proxies;
 };
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
-  ensureCurlGlobal();
+HttpClient::HttpClient(HttpClientOptions options)
+    : options_(std::move(options)), transport_(std::make_unique<Transport>()) {
+  // Read once: the environment does not change under a running client (and getenv races with setenv).
+  if (options_.unixSocket.empty()) {
+    transport_->proxies = ProxyConfig::fromEnvironment([](const char* name) { return std::getenv(name); });
+  }
 }
 
 HttpClient::~HttpClient() = default;
@@ -153,89 +165,110 @@ Result<HttpResponse> HttpClient::stream(const HttpRequest& request, const BodyCh
 
 Result<HttpResponse> HttpClient::perform(const HttpRequest& request, const BodyChunkHandler* onChunk,
                                          const StopCondition* shouldStop) {
-  CURL* curl = pool_->take();
-  if (curl == nullptr) return makeError(ErrorCode::Internal, "curl_easy_init failed");
+  const auto started = SteadyClock::now();
+  auto url = parseUrl(request.url);
+  if (!url) return url.error();
+  if (auto valid = validate(request); !valid) return prefixed(request, valid.error());
 
-  Transfer transfer;
-  transfer.onChunk = onChunk;
-  transfer.shouldStop = shouldStop;
-  char errorBuffer[CURL_ERROR_SIZE] = {0};
+  Exchange::Limits limits;
+  limits.deadline = request.timeout.count() > 0 ? started + request.timeout : kNoDeadline;
+  limits.timeout = request.timeout;
+  limits.shouldStop = shouldStop;
+  limits.lowSpeedBytes = options_.lowSpeedWindow.count() > 0 ? options_.lowSpeedBytes : 0;
+  limits.lowSpeedWindow = options_.lowSpeedWindow;
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errorBuffer);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connectTimeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  if (options_.lowSpeedBytes > 0) {
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.lowSpeedBytes);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.lowSpeedWindow.count()));
+  // The route: unix socket, direct, or through a proxy; TLS settings split the pool.
+  Route route;
+  route.key = url->scheme + "://" + lower(url->host) + ":" + std::to_string(url->port);
+  if (url->https()) {
+    auto tls = transport_->tls.get(request.tls != nullptr ? *request.tls : options_.tls);
+    if (!tls) return prefixed(request, tls.error());
+    route.tls = tls->context;
+    route.key += " tls:" + tls->key;
   }
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  if (!options_.unixSocket.empty()) curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, options_.unixSocket.c_str());
-
-  if (shouldStop != nullptr) {
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, onProgress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
-  }
-  // Dead peers on long-lived streams are found by TCP keepalive rather than by waiting forever.
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 30L);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 10L);
-
-  const TlsConfig& tls = request.tls != nullptr ? *request.tls : options_.tls;
-  if (!tls.caPem.empty()) setBlob(curl, CURLOPT_CAINFO_BLOB, tls.caPem);
-  if (!tls.clientCertPem.empty()) {
-    setBlob(curl, CURLOPT_SSLCERT_BLOB, tls.clientCertPem);
-    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
-  }
-  if (!tls.clientKeyPem.empty()) {
-    setBlob(curl, CURLOPT_SSLKEY_BLOB, tls.clientKeyPem);
-    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
-  }
-  if (tls.insecureSkipVerify) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-
-  if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  if (!options_.unixSocket.empty()) {
+    route.key = "unix:" + options_.unixSocket + (url->https() ? " " + route.key : "");
   } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    auto proxy = transport_->proxies.proxyFor(*url);
+    if (!proxy) return prefixed(request, proxy.error());
+    route.proxy = *proxy;
+    if (route.proxy != nullptr && url->https()) {
+      route.tunnel = true;
+      route.key += " via:" + route.proxy->hostAndPort();
+    } else if (route.proxy != nullptr) {
+      route.key = "proxy:" + route.proxy->hostAndPort();  // one proxy connection serves every http origin
+    }
   }
+  const std::string head = requestHead(request, *url, route);
 
-  curl_slist* headerList = nullptr;
-  for (const auto& [key, value] : request.headers) {
-    std::string line = key;
-    line += value.empty() ? ";" : ": ";  // "Name;" sends an empty header; "Name:" would remove it
-    line += value;
-    headerList = curl_slist_append(headerList, line.c_str());
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<Connection> connection = transport_->pool.take(route.key);
+    const bool reused = connection != nullptr;
+    if (!reused) {
+      const auto connectTimeout =
+          options_.connectTimeout.count() > 0 ? options_.connectTimeout : kDefaultConnectTimeout;
+      const Deadline until = std::min(limits.deadline, SteadyClock::now() + connectTimeout);
+      auto opened = !options_.unixSocket.empty() ? Connection::openUnix(options_.unixSocket, until)
+                    : route.proxy != nullptr     ? Connection::openTcp(route.proxy->host, route.proxy->port, until)
+                                                 : Connection::openTcp(url->host, url->port, until);
+      if (!opened) {
+        Error error = opened.error();
+        if (route.proxy != nullptr) error.message = "the proxy: " + error.message;
+        return prefixed(request, error);
+      }
+      connection = std::move(*opened);
+      if (route.tunnel) {
+        if (auto tunnel = openTunnel(*connection, *url, *route.proxy, until, connectTimeout); !tunnel) {
+          return prefixed(request, tunnel.error());
+        }
+      }
+      if (route.tls != nullptr) {
+        if (auto secured = connection->startTls(route.tls, url->host, url->port, until); !secured) {
+          return prefixed(request, secured.error());
+        }
+      }
+    }
+
+    HttpResponse response;
+    auto sink = [&](std::string_view data) {
+      if (onChunk != nullptr) return (*onChunk)(data);
+      response.body.append(data);
+      return true;
+    };
+    Exchange exchange(*connection, limits);
+    bool keepAlive = false;
+    Status outcome = exchange.send(head, request.body);
+    if (outcome) {
+      auto answer = exchange.readHead();
+      if (answer) {
+        keepAlive = answer->keepAlive();
+        auto framing = bodyFraming(*answer, request.method);
+        response.status = answer->status;
+        response.headers = std::move(answer->headers);
+        auto trailers = framing ? exchange.readBody(*framing, sink) : Result<Headers>(framing.error());
+        if (trailers) {
+          response.headers.insert(response.headers.end(), trailers->begin(), trailers->end());
+          keepAlive = keepAlive && framing->kind != BodyFraming::Kind::UntilClose;
+        } else {
+          outcome = trailers.error();
+        }
+      } else {
+        outcome = answer.error();
+      }
+    }
+    // A transfer ended by the stop condition or the handler is a success; its connection is not reused.
+    if (exchange.stopped()) return response;
+    if (!outcome) {
+      // The server closed a kept-alive connection while it was idle: the request never got an answer.
+      const bool stale = reused && !exchange.receivedAny() && outcome.error().code == ErrorCode::Unavailable;
+      if (stale && attempt == 1) continue;
+      return prefixed(request, outcome.error());
+    }
+    if (keepAlive && exchange.endedCleanly() && !asksToClose(request.headers)) {
+      transport_->pool.park(route.key, std::move(connection));
+    }
+    return response;
   }
-  // curl adds "Expect: 100-continue" to large bodies; servers answer faster without the round trip.
-  headerList = curl_slist_append(headerList, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headerList);
-
-  const CURLcode rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &transfer.response.status);
-  curl_slist_free_all(headerList);
-  pool_->give(curl);
-
-  const bool stopped = transfer.stoppedByHandler && (rc == CURLE_WRITE_ERROR || rc == CURLE_ABORTED_BY_CALLBACK);
-  if (rc != CURLE_OK && !stopped) {
-    std::string detail = errorBuffer[0] != '\0' ? errorBuffer : curl_easy_strerror(rc);
-    Error error = makeError(codeFor(rc), request.method + " " + request.url + ": " + detail);
-    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) error.reason = kReasonConnectFailed;
-    return error;
-  }
-  return std::move(transfer.response);
 }
 
 std::string urlEncode(std::string_view text) {

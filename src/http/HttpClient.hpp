@@ -1,5 +1,4 @@
-// HttpClient: HTTP/1.1 and HTTP/2 requests over libcurl with TLS client certificates, unix sockets,
-// timeouts, streaming bodies and a pool of reused connections.
+// HttpClient: HTTP/1.1 over TCP, TLS or a unix socket, with streaming, timeouts, proxies and kept-alive connections.
 #pragma once
 
 #include <chrono>
@@ -79,12 +78,12 @@ class HttpClient {
   const HttpClientOptions& options() const { return options_; }
 
  private:
-  struct Pool;
+  struct Transport;  // what requests share: kept-alive connections, TLS contexts, proxies
   Result<HttpResponse> perform(const HttpRequest& request, const BodyChunkHandler* onChunk,
                                const StopCondition* shouldStop);
 
   HttpClientOptions options_;
-  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Transport> transport_;
 };
 
 // Percent-encodes a string for use in a URL path segment or query value.

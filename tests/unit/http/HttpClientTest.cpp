@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "fakes/FakeHttpServer.hpp"
 #include "http/HttpClient.hpp"
@@ -19,7 +21,10 @@ class HttpClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_.server().Get("/hello", [this](const httplib::Request& req, httplib::Response& res) {
-      ports_.insert(req.remote_port);
+      {
+        const std::lock_guard lock(mutex_);
+        ports_.insert(req.remote_port);
+      }
       res.set_header("X-Echo", req.get_header_value("X-Token"));
       res.set_content("hello", "text/plain");
     });
@@ -49,6 +54,7 @@ class HttpClientTest : public ::testing::Test {
   }
 
   FakeHttpServer server_;
+  std::mutex mutex_;
   std::set<int> ports_;
   HttpClient client_{HttpClientOptions{}};
 };
@@ -114,6 +120,35 @@ TEST_F(HttpClientTest, ARefusedConnectionIsUnavailableAndNamesTheUrl) {
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().code, ErrorCode::Unavailable);
   EXPECT_NE(response.error().message.find(url), std::string::npos) << response.error().message;
+}
+
+TEST_F(HttpClientTest, ServesManyThreadsAtOnce) {
+  constexpr int kThreads = 8;
+  constexpr int kRequests = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRequests; ++i) {
+        const std::string token = std::to_string(t) + "-" + std::to_string(i);
+        auto response =
+            i % 2 == 0
+                ? client_.send({"GET", server_.url() + "/hello", {{"X-Token", token}}, {}, std::chrono::seconds(5)})
+                : client_.send({"POST",
+                                server_.url() + "/echo",
+                                {{"Content-Type", "text/plain"}},
+                                token,
+                                std::chrono::seconds(5)});
+        const bool right =
+            response.ok() && (i % 2 == 0 ? response->body == "hello" && response->header("X-Echo") == token
+                                         : response->body == token + "|text/plain");
+        if (!right) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0) << "answers went to the wrong thread or failed";
 }
 
 TEST(UrlEncode, EscapesReservedCharacters) {
