@@ -1,6 +1,5 @@
 // launch-operator: the controller manager. Reconciles LaunchQueues, LaunchAgents and LaunchJobs, serves
 // /metrics and /healthz + /readyz, and elects a leader through a Lease so that only one replica writes.
-#include <httplib.h>
 #include <malloc.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +20,7 @@
 #include "backends/DockerBackend.hpp"
 #include "backends/LocalProcessBackend.hpp"
 #include "docker/DockerEngine.hpp"
+#include "http/HttpServer.hpp"
 #include "kube/KubeClient.hpp"
 #include "kube/LeaderElector.hpp"
 #include "util/Metrics.hpp"
@@ -28,14 +28,6 @@
 namespace {
 
 volatile std::sig_atomic_t stopSignal = 0;
-
-// Splits "host:port" (or ":port") for httplib; an empty host binds all interfaces.
-std::pair<std::string, int> splitAddress(const std::string& address) {
-  const auto colon = address.rfind(':');
-  std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
-  const int port = std::stoi(colon == std::string::npos ? address : address.substr(colon + 1));
-  return {host.empty() ? "0.0.0.0" : host, port};
-}
 
 int probe(launch::kube::KubeClient& client, const launch::kube::KubeConfig& config, const std::string& dockerHost) {
   auto version = client.serverVersion();
@@ -151,38 +143,36 @@ int main(int argc, char** argv) {
 
   launch::Metrics& metrics = launch::Metrics::global();
   std::atomic<bool> ready{false};
-  std::vector<std::unique_ptr<httplib::Server>> servers;
-  std::vector<std::thread> serverThreads;
-  auto serve = [&](const std::string& address, auto&& routes) -> bool {
+  std::vector<std::unique_ptr<launch::http::HttpServer>> servers;
+  auto serve = [&](const std::string& address,
+                   const std::vector<std::pair<std::string, launch::http::HttpServer::Handler>>& routes) -> bool {
     if (address == "0") return true;
-    auto server = std::make_unique<httplib::Server>();
-    routes(*server);
-    const auto [host, port] = splitAddress(address);
-    if (!server->bind_to_port(host, port)) {
-      spdlog::error("cannot listen on {}: is the port in use? change it with the flag", address);
+    auto server = launch::http::HttpServer::listen(address);
+    if (!server) {
+      spdlog::error("{}", server.error().message);
       return false;
     }
-    serverThreads.emplace_back([s = server.get()] { s->listen_after_bind(); });
-    servers.push_back(std::move(server));
+    for (const auto& [path, handler] : routes) (*server)->route(path, handler);
+    (*server)->start();
+    servers.push_back(std::move(server).value());
     return true;
   };
+  using launch::http::ServerResponse;
   const bool serving =
-      serve(metricsAddress,
-            [&](httplib::Server& s) {
-              s.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-                res.set_content(metrics.renderText(), "text/plain; version=0.0.4");
-              });
-            }) &&
-      serve(healthAddress, [&](httplib::Server& s) {
-        s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
-        s.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
-          res.status = ready ? 200 : 503;
-          res.set_content(ready ? "ok" : "caches not synced", "text/plain");
-        });
-      });
+      serve(metricsAddress, {{"/metrics",
+                              [&] {
+                                return ServerResponse{200, "text/plain; version=0.0.4", metrics.renderText()};
+                              }}}) &&
+      serve(healthAddress, {{"/healthz",
+                             [] {
+                               return ServerResponse{200, "text/plain", "ok"};
+                             }},
+                            {"/readyz", [&] {
+                               return ready ? ServerResponse{200, "text/plain", "ok"}
+                                            : ServerResponse{503, "text/plain", "caches not synced"};
+                             }}});
   auto stopServers = [&] {
     for (auto& s : servers) s->stop();
-    for (auto& t : serverThreads) t.join();
   };
   if (!serving) {
     stopServers();
