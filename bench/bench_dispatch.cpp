@@ -476,9 +476,10 @@ class Bench {
     return {};
   }
 
-  // 2a. The same Jobs the operator makes, created directly: the ceiling for the operator's throughput.
-  Result<double> measureRawRate() {
-    const std::string ns = "bench-raw";
+  // 2a. The same Jobs the operator makes, created directly: the ceiling for the operator's throughput. `round`
+  // names the namespace, so the measure can be taken more than once.
+  Result<double> measureRawRate(int round) {
+    const std::string ns = "bench-raw-" + std::to_string(round);
     if (auto s = createNamespace(ns); !s) return s.error();
     // The Jobs are owned by a LaunchJob, as the operator's are; no operator watches this namespace.
     auto owner = client_.create(kLaunchJobs, ns, launchJob("raw-owner", "q"));
@@ -670,8 +671,14 @@ int run(const Settings& settings) {
     if (auto s = bench.measureLatency(); !s) return fail("dispatch latency", s.error());
   }
   if (settings.throughputJobs > 0) {
-    auto raw = bench.measureRawRate();
+    // The ceiling is the better of two runs: one run alone varies with what the machine does meanwhile.
+    auto raw = bench.measureRawRate(1);
     if (!raw) return fail("raw Job rate", raw.error());
+    auto rawAgain = bench.measureRawRate(2);
+    if (!rawAgain) return fail("raw Job rate", rawAgain.error());
+    std::printf("raw Job creation: %.0f and %.0f jobs/s (%d threads); the better is the ceiling\n", *raw, *rawAgain,
+                settings.threads);
+    raw = std::max(*raw, *rawAgain);
     auto viaOperator = bench.measureOperatorRate();
     if (!viaOperator) return fail("operator throughput", viaOperator.error());
     std::printf(
