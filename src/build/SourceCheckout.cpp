@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 
+#include "http/Url.hpp"
 #include "util/Base64.hpp"
 #include "util/Crypto.hpp"
 #include "util/Subprocess.hpp"
@@ -103,7 +104,8 @@ Result<CheckedOutSource> SourceCheckout::fetchGit(const api::GitSource& source, 
         "Authorization: Basic " + base64Encode(credentials->username + ":" + credentials->password);
   }
   const std::string d = dir.string();
-  const std::string where = "git fetch of " + source.url + (source.ref.empty() ? "" : " at " + source.ref);
+  const std::string where =
+      "git fetch of " + http::redactedForMessages(source.url) + (source.ref.empty() ? "" : " at " + source.ref);
   if (auto init = git({"init", "-q", d}, env, "git init"); !init) return init.error();
   if (auto remote = git({"-C", d, "remote", "add", "origin", source.url}, env, "git remote"); !remote) {
     return remote.error();
@@ -116,8 +118,8 @@ Result<CheckedOutSource> SourceCheckout::fetchGit(const api::GitSource& source, 
     if (!full) return full.error();
     auto resolved = git({"-C", d, "rev-parse", "--verify", "-q", ref + "^{commit}"}, env, where);
     if (!resolved) {
-      return makeError(ErrorCode::Invalid,
-                       "spec.source.git.ref: '" + ref + "' is not a branch, tag or commit of " + source.url);
+      return makeError(ErrorCode::Invalid, "spec.source.git.ref: '" + ref + "' is not a branch, tag or commit of " +
+                                               http::redactedForMessages(source.url));
     }
     if (auto co = git({"-C", d, "checkout", "-q", ref}, env, "git checkout"); !co) return co.error();
   } else if (auto co = git({"-C", d, "checkout", "-q", "FETCH_HEAD"}, env, "git checkout"); !co) {
@@ -130,7 +132,8 @@ Result<CheckedOutSource> SourceCheckout::fetchGit(const api::GitSource& source, 
   CheckedOutSource out{dir, source.subdirectory.empty() ? dir : dir / source.subdirectory, "git:" + sha};
   if (!fs::is_directory(out.context)) {
     return makeError(ErrorCode::Invalid, "spec.source.git.subdirectory: '" + source.subdirectory +
-                                             "' is not a directory of " + source.url + " at " + sha);
+                                             "' is not a directory of " + http::redactedForMessages(source.url) +
+                                             " at " + sha);
   }
   return out;
 }
@@ -142,7 +145,7 @@ Result<std::string> SourceCheckout::download(const std::string& url) {
                        "spec.source.archive.url: s3:// archives need AWS credentials for the operator (the AWS "
                        "default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, a web identity token or "
                        "an instance role) and an AWS region, and this agent has none; configure them, or serve '" +
-                           url + "' over https");
+                           http::redactedForMessages(url) + "' over https");
     }
     return fetchers_.s3->download(url);
   }
@@ -152,22 +155,25 @@ Result<std::string> SourceCheckout::download(const std::string& url) {
                        "spec.source.archive.url: gs:// archives need Google credentials for the operator "
                        "(application default credentials: GOOGLE_APPLICATION_CREDENTIALS, or the metadata server "
                        "through Workload Identity) and this agent has none; configure them, or serve '" +
-                           url + "' over https");
+                           http::redactedForMessages(url) + "' over https");
     }
     return fetchers_.gcs->download(url);
   }
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
-    return makeError(ErrorCode::Invalid,
-                     "spec.source.archive.url: '" + url + "' is not supported; use https://, http://, s3:// or gs://");
+    return makeError(ErrorCode::Invalid, "spec.source.archive.url: '" + http::redactedForMessages(url) +
+                                             "' is not supported; use https://, http://, s3:// or gs://");
   }
   http::HttpRequest request;
   request.url = url;
   request.timeout = std::chrono::minutes(10);
   auto response = http_.send(request);
-  if (!response) return makeError(response.error().code, "download of " + url + ": " + response.error().message);
+  if (!response)
+    return makeError(response.error().code,
+                     "download of " + http::redactedForMessages(url) + ": " + response.error().message);
   if (response->status != 200) {
-    return makeError(response->status == 404 ? ErrorCode::Invalid : ErrorCode::Unavailable,
-                     "download of " + url + " answered HTTP " + std::to_string(response->status));
+    return makeError(
+        response->status == 404 ? ErrorCode::Invalid : ErrorCode::Unavailable,
+        "download of " + http::redactedForMessages(url) + " answered HTTP " + std::to_string(response->status));
   }
   return std::move(response->body);
 }
@@ -177,13 +183,14 @@ Result<CheckedOutSource> SourceCheckout::fetchArchive(const api::ArchiveSource& 
   if (!body) return body.error();
   const std::string digest = sha256Hex(*body);
   if (!source.sha256.empty() && source.sha256 != digest) {
-    return makeError(ErrorCode::Invalid, "spec.source.archive.sha256: the archive at " + source.url + " has sha256 " +
-                                             digest + ", not " + source.sha256);
+    return makeError(ErrorCode::Invalid, "spec.source.archive.sha256: the archive at " +
+                                             http::redactedForMessages(source.url) + " has sha256 " + digest +
+                                             ", not " + source.sha256);
   }
   auto entries = readTar(*body);
   if (!entries) {
     return makeError(ErrorCode::Invalid,
-                     "spec.source.archive.url: " + source.url +
+                     "spec.source.archive.url: " + http::redactedForMessages(source.url) +
                          " is not a tar, tar.gz or zip archive it can read: " + entries.error().message);
   }
   for (const auto& entry : *entries) {

@@ -58,7 +58,7 @@ Status validate(const HttpRequest& request) {
 }
 
 Error prefixed(const HttpRequest& request, Error error) {
-  error.message = request.method + " " + withoutUserinfo(request.url) + ": " + error.message;
+  error.message = request.method + " " + redactedForMessages(request.url) + ": " + error.message;
   return error;
 }
 

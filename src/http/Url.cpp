@@ -58,19 +58,56 @@ std::string Url::authority() const {
 
 std::string Url::hostAndPort() const { return (hostIsIpv6() ? "[" + host + "]" : host) + ":" + std::to_string(port); }
 
-std::string withoutUserinfo(std::string_view text) {
-  const auto schemeEnd = text.find("://");
-  if (schemeEnd == std::string_view::npos) return std::string(text);
-  const auto authorityStart = schemeEnd + 3;
-  const auto authorityEnd = text.find_first_of("/?#", authorityStart);
-  const auto at = text.substr(0, authorityEnd).rfind('@');
-  if (at == std::string_view::npos || at < authorityStart) return std::string(text);
-  return std::string(text.substr(0, authorityStart)) + std::string(text.substr(at + 1));
+namespace {
+
+// A query parameter whose value is a credential, judged by its name.
+bool carriesCredentials(std::string_view name) {
+  std::string lowered(name);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* word : {"sig", "token", "credential", "secret", "password", "key"}) {
+    if (lowered.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string redactedForMessages(std::string_view text) {
+  std::string out(text);
+  const auto schemeEnd = out.find("://");
+  if (schemeEnd != std::string::npos) {
+    const auto authorityStart = schemeEnd + 3;
+    const auto authorityEnd = out.find_first_of("/?#", authorityStart);
+    const auto at = out.substr(0, authorityEnd).rfind('@');
+    if (at != std::string::npos && at >= authorityStart) out.erase(authorityStart, at + 1 - authorityStart);
+  }
+  const auto query = out.find('?');
+  if (query == std::string::npos) return out;
+  const auto fragment = out.find('#', query);
+  std::string redacted = out.substr(0, query + 1);
+  const std::string_view params =
+      std::string_view(out).substr(query + 1, fragment == std::string::npos ? std::string::npos : fragment - query - 1);
+  size_t start = 0;
+  while (start <= params.size()) {
+    const auto end = std::min(params.find('&', start), params.size());
+    const std::string_view param = params.substr(start, end - start);
+    const auto equals = param.find('=');
+    if (equals != std::string_view::npos && carriesCredentials(param.substr(0, equals))) {
+      redacted.append(param.substr(0, equals + 1)).append("REDACTED");
+    } else {
+      redacted.append(param);
+    }
+    if (end < params.size()) redacted.push_back('&');
+    start = end + 1;
+  }
+  if (fragment != std::string::npos) redacted.append(out.substr(fragment));
+  return redacted;
 }
 
 Result<Url> parseUrl(std::string_view text) {
   auto invalid = [&](const std::string& why) {
-    return makeError(ErrorCode::Invalid, "the URL '" + withoutUserinfo(text) + "' " + why);
+    return makeError(ErrorCode::Invalid, "the URL '" + redactedForMessages(text) + "' " + why);
   };
   Url url;
   const auto schemeEnd = text.find("://");

@@ -30,8 +30,10 @@ struct Url {
 // "Basic ..." credentials from the URL's user:password (percent-decoded), or empty when it has none.
 std::string basicAuthorization(const Url& url);
 
-// The URL as written but without a user:password@ part, for messages.
-std::string withoutUserinfo(std::string_view url);
+// The URL as written, for messages: without a user:password@ part, and with the values of query parameters that
+// carry credentials (a presigned URL's signature, credential and token; keys, secrets, passwords) replaced by
+// "REDACTED", so no error message or log line shows a secret.
+std::string redactedForMessages(std::string_view url);
 
 // Parses an absolute http:// or https:// URL. A malformed URL or another scheme is ErrorCode::Invalid
 // naming the URL (without its userinfo).

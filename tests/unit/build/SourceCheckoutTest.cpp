@@ -135,6 +135,14 @@ TEST_F(SourceCheckoutTest, FetchesAndChecksArchives) {
     ASSERT_FALSE(failed) << c.field;
     EXPECT_EQ(failed.error().message.rfind(c.field, 0), 0U) << failed.error().message;
   }
+  // A presigned URL's signature and token stay out of the message (it goes to the job's status and Events).
+  auto presigned = checkout.fetch(
+      api::ArchiveSource{server.url() + "/missing.tar.gz?X-Amz-Signature=deadbeef&X-Amz-Security-Token=t0ken", ""},
+      base_ / "archive");
+  ASSERT_FALSE(presigned);
+  EXPECT_EQ(presigned.error().message.find("deadbeef"), std::string::npos) << presigned.error().message;
+  EXPECT_EQ(presigned.error().message.find("t0ken"), std::string::npos) << presigned.error().message;
+  EXPECT_NE(presigned.error().message.find("X-Amz-Signature=REDACTED"), std::string::npos) << presigned.error().message;
   if (evil) {
     auto escaped = checkout.fetch(api::ArchiveSource{server.url() + "/evil.tar.gz", ""}, base_ / "evil");
     ASSERT_FALSE(escaped);

@@ -68,8 +68,16 @@ TEST(ParseUrl, KeepsPasswordsOutOfMessages) {
   auto url = parseUrl("ftp://user:hunter2@host/");
   ASSERT_FALSE(url.ok());
   EXPECT_EQ(url.error().message.find("hunter2"), std::string::npos) << url.error().message;
-  EXPECT_EQ(withoutUserinfo("https://user:hunter2@host:1/p?q@x"), "https://host:1/p?q@x");
-  EXPECT_EQ(withoutUserinfo("https://host/p?q@x"), "https://host/p?q@x");
+  EXPECT_EQ(redactedForMessages("https://user:hunter2@host:1/p?q@x"), "https://host:1/p?q@x");
+  EXPECT_EQ(redactedForMessages("https://host/p?q@x"), "https://host/p?q@x");
+  EXPECT_EQ(redactedForMessages("https://b.s3.amazonaws.com/k.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
+                                "AKIA%2F20261202&X-Amz-Signature=abc123&X-Amz-Security-Token=tok&versionId=3#top"),
+            "https://b.s3.amazonaws.com/k.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED&"
+            "X-Amz-Signature=REDACTED&X-Amz-Security-Token=REDACTED&versionId=3#top");
+  EXPECT_EQ(redactedForMessages("https://acct.blob.core.windows.net/c/b?sv=2022&sig=s3cr3t&api_key=k"),
+            "https://acct.blob.core.windows.net/c/b?sv=2022&sig=REDACTED&api_key=REDACTED");
+  EXPECT_EQ(redactedForMessages("http://h/apis?labelSelector=a%3Db&watch=1"),
+            "http://h/apis?labelSelector=a%3Db&watch=1");
 }
 
 TEST(ParseUrl, BasicAuthorizationDecodesUserinfo) {
