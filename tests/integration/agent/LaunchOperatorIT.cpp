@@ -33,7 +33,24 @@
 namespace launch::testing {
 namespace {
 
-class LaunchOperatorIT : public OperatorTest {};
+class LaunchOperatorIT : public OperatorTest {
+ protected:
+  // Creates the batch/v1 Job the operator makes for LaunchJob `name` on `agent`, as an operator that died between
+  // that create and the status write recording it leaves it.
+  Result<Json> createItsJob(const std::string& name, const std::string& agent) {
+    auto launchJob = api::LaunchJob::fromJson(job(name));
+    if (!launchJob) return launchJob.error();
+    auto queueObject = client().get(kQueues, ns_, launchJob->spec.queue);
+    if (!queueObject) return queueObject.error();
+    auto queue = api::LaunchQueue::fromJson(*queueObject);
+    if (!queue) return queue.error();
+    auto config = api::resolveJobConfig(queue->spec, launchJob->spec);
+    if (!config) return config.error();
+    auto manifest = backends::buildKubernetesJob(*launchJob, *config, agent, "registry.local/train:1");
+    if (!manifest) return manifest.error();
+    return client().create(res::kJobs, ns_, *manifest);
+  }
+};
 
 TEST_F(LaunchOperatorIT, RunsJobsOneAtATimeInFifoOrderWithMaxJobsOne) {
   createQueue("fifo", {});
@@ -276,18 +293,10 @@ TEST_F(LaunchOperatorIT, AClaimWhoseJobAlreadyExistsAdoptsItAndMakesNoSecond) {
   createAgent("agent", {"q"}, 0);
   createJob("made-before", "q");
   ASSERT_TRUE(eventually([&] { return phase("made-before") == "Queued"; })) << job("made-before").dump();
+  auto existing = createItsJob("made-before", "agent");
+  ASSERT_TRUE(existing.ok()) << existing.error().describe();
   auto launchJob = api::LaunchJob::fromJson(job("made-before"));
   ASSERT_TRUE(launchJob.ok()) << launchJob.error().message;
-  auto queueObject = client().get(kQueues, ns_, "q");
-  ASSERT_TRUE(queueObject.ok()) << queueObject.error().describe();
-  auto queue = api::LaunchQueue::fromJson(*queueObject);
-  ASSERT_TRUE(queue.ok()) << queue.error().message;
-  auto config = api::resolveJobConfig(queue->spec, launchJob->spec);
-  ASSERT_TRUE(config.ok()) << config.error().message;
-  auto manifest = backends::buildKubernetesJob(*launchJob, *config, "agent", "registry.local/train:1");
-  ASSERT_TRUE(manifest.ok()) << manifest.error().message;
-  auto existing = client().create(res::kJobs, ns_, *manifest);
-  ASSERT_TRUE(existing.ok()) << existing.error().describe();
 
   ASSERT_TRUE(client().patch(kAgents, ns_, "agent", {{"spec", {{"maxJobs", 1}}}}).ok());
   ASSERT_TRUE(eventually([&] { return !field(job("made-before"), "status", "backendRef").empty(); }))
@@ -313,17 +322,8 @@ TEST_F(LaunchOperatorIT, ARunMadeBeforeARestartCountsAgainstMaxJobsAndIsAdopted)
   operator_->kill(SIGKILL);
 
   // What the killed operator left: the low job's Job, made for agent "agent", its claim never written.
-  auto launchJob = api::LaunchJob::fromJson(job("made-before"));
-  ASSERT_TRUE(launchJob.ok()) << launchJob.error().message;
-  auto queueObject = client().get(kQueues, ns_, "q");
-  ASSERT_TRUE(queueObject.ok()) << queueObject.error().describe();
-  auto queue = api::LaunchQueue::fromJson(*queueObject);
-  ASSERT_TRUE(queue.ok()) << queue.error().message;
-  auto config = api::resolveJobConfig(queue->spec, launchJob->spec);
-  ASSERT_TRUE(config.ok()) << config.error().message;
-  auto manifest = backends::buildKubernetesJob(*launchJob, *config, "agent", "registry.local/train:1");
-  ASSERT_TRUE(manifest.ok()) << manifest.error().message;
-  ASSERT_TRUE(client().create(res::kJobs, ns_, *manifest).ok());
+  auto existing = createItsJob("made-before", "agent");
+  ASSERT_TRUE(existing.ok()) << existing.error().describe();
   ASSERT_TRUE(client().patch(kAgents, ns_, "agent", {{"spec", {{"maxJobs", 1}}}}).ok());
 
   startOperator();
