@@ -1,11 +1,13 @@
 // LocalProcessBackend: fork a monitor (its own session) that forks the job (its own process group), waits
-// for it and writes the exit status; the agent watches monitors through pidfds in one epoll loop.
+// for it and writes the exit status; the agent watches monitors through pidfds, and the runs' pid files
+// through inotify, in one epoll loop.
 #include "backends/LocalProcessBackend.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,12 +130,15 @@ Status LocalProcessBackend::start(const RunChanged& changed) {
   changed_ = changed;
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   wakeFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (epoll_ < 0 || wakeFd_ < 0)
-    return makeError(ErrorCode::Internal, "epoll/eventfd: " + std::string(strerror(errno)));
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = wakeFd_;
-  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wakeFd_, &event);
+  inotify_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (epoll_ < 0 || wakeFd_ < 0 || inotify_ < 0)
+    return makeError(ErrorCode::Internal, "epoll/eventfd/inotify: " + std::string(strerror(errno)));
+  for (const int fd : {wakeFd_, inotify_}) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event);
+  }
   stopping_ = false;
   watcher_ = std::thread([this] { watch(); });
   return {};
@@ -151,7 +156,8 @@ void LocalProcessBackend::stop() {
   watched_.clear();
   if (epoll_ >= 0) ::close(epoll_);
   if (wakeFd_ >= 0) ::close(wakeFd_);
-  epoll_ = wakeFd_ = -1;
+  if (inotify_ >= 0) ::close(inotify_);  // drops every watch with it
+  epoll_ = wakeFd_ = inotify_ = -1;
 }
 
 void LocalProcessBackend::track(const std::string& run, int monitorPid, const std::string& jobKey) {
@@ -162,7 +168,39 @@ void LocalProcessBackend::track(const std::string& run, int monitorPid, const st
   event.events = EPOLLIN;
   event.data.fd = pidfd;
   ::epoll_ctl(epoll_, EPOLL_CTL_ADD, pidfd, &event);
-  watched_[run] = Watched{pidfd, jobKey, monitorPid};
+  // The start is a change too: the monitor renames pid.tmp to pid once the job's process exists. The watch is
+  // in place before any later observe reads the directory, so a start between the two is never missed.
+  // A start that came before the watch is reported too (through the watcher thread, as every change is).
+  const fs::path dir = options_.stateDir / run;
+  int startWatch = ::inotify_add_watch(inotify_, dir.c_str(), IN_MOVED_TO | IN_ONLYDIR);
+  if (startWatch >= 0 && fs::exists(dir / "pid")) {
+    ::inotify_rm_watch(inotify_, startWatch);
+    startWatch = -1;
+    startedEarly_.push_back(jobKey);
+    const uint64_t one = 1;
+    (void)!::write(wakeFd_, &one, sizeof(one));
+  }
+  watched_[run] = Watched{pidfd, startWatch, jobKey, monitorPid};
+}
+
+void LocalProcessBackend::handleStartEvents(std::vector<std::string>& changed) {
+  alignas(inotify_event) char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(inotify_, buffer, sizeof(buffer));
+    if (n <= 0) return;
+    for (ssize_t at = 0; at < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      if (event->len == 0 || std::string_view(event->name) != "pid") continue;
+      for (auto& [run, w] : watched_) {
+        if (w.startWatch != event->wd) continue;
+        ::inotify_rm_watch(inotify_, w.startWatch);
+        w.startWatch = -1;
+        changed.push_back(w.jobKey);
+        break;
+      }
+    }
+  }
 }
 
 void LocalProcessBackend::watch() {
@@ -184,7 +222,7 @@ void LocalProcessBackend::watch() {
       }
     }
     const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeoutMs);
-    std::vector<std::string> ended;
+    std::vector<std::string> changed;  // job keys whose run started or ended
     {
       const std::lock_guard lock(mutex_);
       for (int i = 0; i < n; ++i) {
@@ -192,6 +230,12 @@ void LocalProcessBackend::watch() {
         if (fd == wakeFd_) {
           uint64_t count = 0;
           (void)!::read(wakeFd_, &count, sizeof(count));
+          changed.insert(changed.end(), startedEarly_.begin(), startedEarly_.end());
+          startedEarly_.clear();
+          continue;
+        }
+        if (fd == inotify_) {
+          handleStartEvents(changed);
           continue;
         }
         for (auto it = watched_.begin(); it != watched_.end(); ++it) {
@@ -199,13 +243,14 @@ void LocalProcessBackend::watch() {
           ::waitpid(it->second.monitorPid, nullptr, WNOHANG);  // reap it when it is our child
           ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
           ::close(fd);
-          ended.push_back(it->second.jobKey);
+          if (it->second.startWatch >= 0) ::inotify_rm_watch(inotify_, it->second.startWatch);
+          changed.push_back(it->second.jobKey);
           watched_.erase(it);
           break;
         }
       }
     }
-    for (const auto& key : ended) {
+    for (const auto& key : changed) {
       if (changed_ && !key.empty()) changed_(key);
     }
   }
@@ -431,7 +476,15 @@ Status LocalProcessBackend::cleanup(const std::string& backendRef) {
     if (pid > 0) ::kill(-pid, SIGKILL);
   }
   std::error_code ec;
-  fs::remove_all(dir, ec);
+  // A monitor that is just writing the exit status of the killed job can add and rename files while the
+  // directory is being removed: try again a few times.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ec.clear();
+    fs::remove_all(dir, ec);
+    if (ec != std::errc::directory_not_empty && ec != std::errc::no_such_file_or_directory) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (ec && !fs::exists(dir)) ec.clear();
   if (ec) return makeError(ErrorCode::Unavailable, "cannot remove " + dir.string() + ": " + ec.message());
   return {};
 }

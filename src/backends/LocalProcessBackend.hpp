@@ -1,7 +1,8 @@
 // LocalProcessBackend: runs a LaunchJob's entry point as a process on the agent's machine, in its own
 // process group, with its output in a log file per job. A small monitor process waits for the job and
 // records its exit status in the run's directory, so a restarted agent adopts running jobs and still
-// learns how they ended. One thread watches every run through pidfds; none is started per job.
+// learns how they ended. One thread watches every run (its monitor's pidfd for the end, inotify on its
+// directory for the start); none is started per job.
 #pragma once
 
 #include <atomic>
@@ -44,9 +45,11 @@ class LocalProcessBackend final : public Backend {
  private:
   struct Watched {
     int pidfd = -1;
+    int startWatch = -1;  // inotify watch on the run's directory until its pid file appears
     std::string jobKey;
     int monitorPid = 0;
   };
+  void handleStartEvents(std::vector<std::string>& changed);  // mutex_ held
   void watch();
   void track(const std::string& run, int monitorPid, const std::string& jobKey);  // mutex_ held
   std::filesystem::path runDir(const std::string& backendRef) const;
@@ -56,8 +59,10 @@ class LocalProcessBackend final : public Backend {
   std::atomic<bool> stopping_{false};
   int epoll_ = -1;
   int wakeFd_ = -1;
+  int inotify_ = -1;
   std::mutex mutex_;
-  std::map<std::string, Watched> watched_;                                    // run name -> its monitor
+  std::map<std::string, Watched> watched_;  // run name -> its monitor
+  std::vector<std::string> startedEarly_;   // job keys whose start came before their watch, not yet reported
   std::vector<std::pair<std::chrono::steady_clock::time_point, int>> kills_;  // SIGKILL deadlines by pgid
   std::thread watcher_;
 };

@@ -5,8 +5,8 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
-#include <set>
 
 #include "backends/LocalProcessBackend.hpp"
 
@@ -32,25 +32,27 @@ api::LaunchJob shellJob(const std::string& name, const std::string& script) {
   return job;
 }
 
-// Records the job keys a backend reports and lets a test wait for one.
+// Counts the changes a backend reports per job key and lets a test wait for the next one.
 class Changes {
  public:
   RunChanged callback() {
     return [this](const std::string& key) {
       const std::lock_guard lock(mutex_);
-      seen_.insert(key);
+      ++seen_[key];
       cv_.notify_all();
     };
   }
-  bool waitFor(const std::string& key, std::chrono::milliseconds timeout = 10s) {
+  // Waits until more than `after` changes of `key` were reported; returns how many were.
+  int waitFor(const std::string& key, int after = 0, std::chrono::milliseconds timeout = 10s) {
     std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, timeout, [&] { return seen_.count(key) != 0; });
+    cv_.wait_for(lock, timeout, [&] { return seen_[key] > after; });
+    return seen_[key];
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::set<std::string> seen_;
+  std::map<std::string, int> seen_;
 };
 
 class LocalProcessBackendTest : public ::testing::Test {
@@ -67,13 +69,21 @@ class LocalProcessBackendTest : public ::testing::Test {
     o.stopGrace = 1s;
     return o;
   }
-  // Observes until the run ends (the backend's notification says when to look).
+  // Observes after each reported change until the run has ended (the backend's notifications say when to look).
   static RunObservation waitForEnd(LocalProcessBackend& backend, const std::string& ref, Changes& changes,
                                    const std::string& key) {
-    EXPECT_TRUE(changes.waitFor(key)) << "no change was reported for " << key;
-    auto seen = backend.observe(ref);
-    EXPECT_TRUE(seen) << seen.error().message;
-    return seen ? *seen : RunObservation{};
+    for (int reported = 0;;) {
+      const int now = changes.waitFor(key, reported);
+      if (now == reported) {
+        ADD_FAILURE() << "no change was reported for " << key << " after " << reported;
+        return {};
+      }
+      reported = now;
+      auto seen = backend.observe(ref);
+      EXPECT_TRUE(seen) << seen.error().message;
+      if (!seen) return {};
+      if (seen->finished) return *seen;
+    }
   }
   fs::path dir_;
 };
@@ -126,6 +136,24 @@ TEST_F(LocalProcessBackendTest, ASecondSubmitFindsTheFirstRun) {
   auto logs = backend.logs(*first, 4096);
   ASSERT_TRUE(logs);
   EXPECT_EQ(*logs, "started\n");
+}
+
+// The start is reported as a change of its own, so a controller that looked before the pid file existed is told
+// to look again while the job still runs (a long job would otherwise stay "starting" until it ended).
+TEST_F(LocalProcessBackendTest, ReportsTheStartWhileTheJobRuns) {
+  LocalProcessBackend backend(options());
+  Changes changes;
+  ASSERT_TRUE(backend.start(changes.callback()).ok());
+  auto ref = backend.submit({shellJob("long", "sleep 30"), Json::object(), "agent", ""});
+  ASSERT_TRUE(ref) << ref.error().message;
+  ASSERT_GT(changes.waitFor("ml/long"), 0) << "the start of a running job was not reported";
+  auto seen = backend.observe(*ref);
+  ASSERT_TRUE(seen) << seen.error().message;
+  EXPECT_TRUE(seen->started) << seen->message;
+  EXPECT_FALSE(seen->finished) << "the change came from the end, not the start";
+  ASSERT_TRUE(backend.cancel(*ref).ok());
+  const auto cleaned = backend.cleanup(*ref);
+  EXPECT_TRUE(cleaned.ok()) << cleaned.error().message;
 }
 
 TEST_F(LocalProcessBackendTest, CancelSendsSigtermThenSigkill) {
