@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   std::string leaseName = "launch-operator";
   std::string logFormat = "text";
   std::string logLevel = "info";
-  int workers = 4;
+  int workers = 8;  // reconciles mostly wait on the API server: as many as it serves writes at once
   std::string dockerHost;
   bool dockerBackend = false;
   std::string localProcessDir;

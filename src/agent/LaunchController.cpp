@@ -208,7 +208,11 @@ void LaunchController::enqueueNamespace(const std::string& prefix, const Json& o
 
 Status LaunchController::start(std::chrono::milliseconds syncTimeout) {
   for (auto* inf : {queueInformer_.get(), agentInformer_.get(), jobInformer_.get()}) inf->start();
-  const backends::RunChanged runChanged = [this](const std::string& jobKey) { queue_->add("job/" + jobKey); };
+  // A change of a run whose record waits (its Job's ADDED event, above all) joins it in the Low lane at once: a
+  // reconcile now would only put it there.
+  const backends::RunChanged runChanged = [this](const std::string& jobKey) {
+    queue_->add("job/" + jobKey, recordMayWait(jobKey) ? kube::Priority::Low : kube::Priority::Normal);
+  };
   for (const auto& [resource, backend] : options_.backends) {
     Status started = backend->start(runChanged);
     if (!started.ok()) {
@@ -379,7 +383,7 @@ void LaunchController::forgetPendingClaim(const std::string& key) {
   pendingClaims_.erase(key);
 }
 
-bool LaunchController::deferRecord(const std::string& key) {
+bool LaunchController::recordMayWait(const std::string& key) {
   {
     const std::lock_guard lock(overlayMutex_);
     const auto it = pendingClaims_.find(key);
@@ -388,7 +392,11 @@ bool LaunchController::deferRecord(const std::string& key) {
       return false;
     }
   }
-  if (queue_->lenNormal() == 0) return false;
+  return queue_->lenNormal() > 0;
+}
+
+bool LaunchController::deferRecord(const std::string& key) {
+  if (!recordMayWait(key)) return false;
   queue_->add("job/" + key, kube::Priority::Low);  // handed out once no Normal work is queued
   return true;
 }

@@ -188,8 +188,10 @@ class LaunchController {
   // the job becomes a pending claim of the run's agent, and that agent is returned.
   std::optional<std::string> adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
                                                 const kube::Json* queueObject);
-  // True, and the job queued again with Low priority, when the record of its run should wait: other work is
-  // queued (runs to create, most of all) and the run is younger than kRecordDelayLimit.
+  // True when the record of the job's run should wait: other work is queued (runs to create, most of all) and
+  // the run is younger than kRecordDelayLimit.
+  bool recordMayWait(const std::string& key);
+  // recordMayWait(), and the job queued again with Low priority when it is true.
   bool deferRecord(const std::string& key);
 
   CounterFamily* reconcileTotal_ = nullptr;
