@@ -237,7 +237,7 @@ TEST_F(HelmChart, ValuesReachTheRenderedObjects) {
        "",
        {"--leader-elect", "--leader-election-namespace=launch-system", "--leader-election-id=it-launch-operator",
         "--health-probe-bind-address=:8081", "--metrics-bind-address=:8080", "--log-format=json", "--log-level=info",
-        "--workers=4"},
+        "--workers=8"},
        {"--namespace="},
        {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service"},
        {},
@@ -252,7 +252,7 @@ TEST_F(HelmChart, ValuesReachTheRenderedObjects) {
          ASSERT_NE(service, nullptr);
          EXPECT_EQ((*service)["spec"]["ports"][0].value("port", 0), 8080);
        }},
-      {"workers", "workers=8", {"--workers=8"}, {"--workers=4"}, {}, {}, nullptr},
+      {"workers", "workers=2", {"--workers=2"}, {"--workers=8"}, {}, {}, nullptr},
       {"no leader election",
        "leaderElection.enabled=false",
        {},
