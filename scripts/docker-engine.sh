@@ -14,6 +14,10 @@ cmd=${1:-start}
 dir=${2:-${LAUNCH_RUN_DIR:-/tmp/launch-operator-docker}}
 log() { echo "docker-engine: $*" >&2; }
 mkdir -p "$dir"
+# Test binaries running in parallel start the same engine: one start at a time, so the second finds the
+# first's daemons alive instead of racing it for the same files and ports.
+exec 9>"$dir/.lock"  # the daemons below are started without it (9>&-), so it ends with this script
+flock 9
 
 alive() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
 
@@ -42,7 +46,7 @@ start_registry() { # name port [htpasswd]
     echo "http: {addr: 127.0.0.1:$port}"
     [ -z "$auth" ] || echo "auth: {htpasswd: {realm: launch-test, path: $auth}}"
   } > "$dir/$name.yml"
-  setsid docker-registry serve "$dir/$name.yml" >>"$dir/$name.log" 2>&1 < /dev/null &
+  setsid docker-registry serve "$dir/$name.yml" >>"$dir/$name.log" 2>&1 </dev/null 9>&- &
   echo $! > "$dir/$name.pid"
   wait_for "$name" curl -s -o /dev/null "http://127.0.0.1:$port/v2/"
 }
@@ -54,7 +58,7 @@ start)
     rm -f "$dir/docker.sock"
     setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
       --host="unix://$dir/docker.sock" --data-root="$dir/data" --exec-root="$dir/exec" \
-      --pidfile="$dir/dockerd.pid.own" --userland-proxy=false >>"$dir/dockerd.log" 2>&1 < /dev/null &
+      --pidfile="$dir/dockerd.pid.own" --userland-proxy=false >>"$dir/dockerd.log" 2>&1 </dev/null 9>&- &
     echo $! > "$dir/dockerd.pid"
     wait_for dockerd curl -sf --unix-socket "$dir/docker.sock" http://docker/_ping
   fi

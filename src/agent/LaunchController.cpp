@@ -356,13 +356,14 @@ std::optional<LaunchController::PendingClaim> LaunchController::pendingClaimOf(c
 }
 
 void LaunchController::addPendingClaimLocked(const std::string& key, const std::string& agent) {
-  pendingClaims_.try_emplace(key, PendingClaim{agent, {}, {}, {}});
+  if (pendingClaims_.try_emplace(key, PendingClaim{agent, {}, {}, {}}).second) ++claimsAwaitingRun_;
 }
 
 void LaunchController::setPendingRun(const std::string& key, const std::string& run, const std::string& image) {
   const std::lock_guard lock(overlayMutex_);
   const auto it = pendingClaims_.find(key);
   if (it == pendingClaims_.end() || !it->second.run.empty()) return;
+  --claimsAwaitingRun_;
   it->second.run = run;
   it->second.image = image;
   it->second.runSince = clock_.now();
@@ -380,7 +381,10 @@ std::optional<std::string> LaunchController::adoptUnrecordedRun(const std::strin
 
 void LaunchController::forgetPendingClaim(const std::string& key) {
   const std::lock_guard lock(overlayMutex_);
-  pendingClaims_.erase(key);
+  const auto it = pendingClaims_.find(key);
+  if (it == pendingClaims_.end()) return;
+  if (it->second.run.empty()) --claimsAwaitingRun_;
+  pendingClaims_.erase(it);
 }
 
 bool LaunchController::recordMayWait(const std::string& key) {
@@ -391,6 +395,8 @@ bool LaunchController::recordMayWait(const std::string& key) {
         clock_.now() - it->second.runSince >= kRecordDelayLimit) {
       return false;
     }
+    // Other claimed jobs still wait for their runs (queued, or in a worker's hands right now).
+    if (claimsAwaitingRun_ > 0) return true;
   }
   return queue_->lenNormal() > 0;
 }

@@ -177,6 +177,7 @@ class LaunchController {
     Clock::TimePoint runSince{};
   };
   std::map<std::string, PendingClaim> pendingClaims_;
+  std::size_t claimsAwaitingRun_ = 0;  // pending claims whose run is not made yet
   static constexpr std::chrono::seconds kRecordDelayLimit{30};
   std::optional<PendingClaim> pendingClaimOf(const std::string& key);
   // Claims the job for the agent in memory (overlayMutex_ held).
@@ -188,8 +189,8 @@ class LaunchController {
   // the job becomes a pending claim of the run's agent, and that agent is returned.
   std::optional<std::string> adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
                                                 const kube::Json* queueObject);
-  // True when the record of the job's run should wait: other work is queued (runs to create, most of all) and
-  // the run is younger than kRecordDelayLimit.
+  // True when the record of the job's run should wait: other claimed jobs wait for their runs, or other work
+  // is queued, and the run is younger than kRecordDelayLimit.
   bool recordMayWait(const std::string& key);
   // recordMayWait(), and the job queued again with Low priority when it is true.
   bool deferRecord(const std::string& key);
