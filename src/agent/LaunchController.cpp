@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "agent/ImagePullSecret.hpp"
@@ -360,13 +361,17 @@ void LaunchController::addPendingClaimLocked(const std::string& key, const std::
 }
 
 void LaunchController::setPendingRun(const std::string& key, const std::string& run, const std::string& image) {
-  const std::lock_guard lock(overlayMutex_);
-  const auto it = pendingClaims_.find(key);
-  if (it == pendingClaims_.end() || !it->second.run.empty()) return;
-  --claimsAwaitingRun_;
-  it->second.run = run;
-  it->second.image = image;
-  it->second.runSince = clock_.now();
+  std::set<std::string> released;
+  {
+    const std::lock_guard lock(overlayMutex_);
+    const auto it = pendingClaims_.find(key);
+    if (it == pendingClaims_.end() || !it->second.run.empty()) return;
+    it->second.run = run;
+    it->second.image = image;
+    it->second.runSince = clock_.now();
+    released = claimGotItsRunLocked();
+  }
+  releaseParkedRecords(released);
 }
 
 std::optional<std::string> LaunchController::adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
@@ -380,11 +385,24 @@ std::optional<std::string> LaunchController::adoptUnrecordedRun(const std::strin
 }
 
 void LaunchController::forgetPendingClaim(const std::string& key) {
-  const std::lock_guard lock(overlayMutex_);
-  const auto it = pendingClaims_.find(key);
-  if (it == pendingClaims_.end()) return;
-  if (it->second.run.empty()) --claimsAwaitingRun_;
-  pendingClaims_.erase(it);
+  std::set<std::string> released;
+  {
+    const std::lock_guard lock(overlayMutex_);
+    const auto it = pendingClaims_.find(key);
+    if (it == pendingClaims_.end()) return;
+    if (it->second.run.empty()) released = claimGotItsRunLocked();
+    pendingClaims_.erase(it);
+  }
+  releaseParkedRecords(released);
+}
+
+std::set<std::string> LaunchController::claimGotItsRunLocked() {
+  if (--claimsAwaitingRun_ > 0) return {};
+  return std::exchange(parkedRecords_, {});
+}
+
+void LaunchController::releaseParkedRecords(const std::set<std::string>& keys) {
+  for (const auto& key : keys) queue_->add("job/" + key, kube::Priority::Low);
 }
 
 bool LaunchController::recordMayWait(const std::string& key) {
@@ -402,7 +420,23 @@ bool LaunchController::recordMayWait(const std::string& key) {
 }
 
 bool LaunchController::deferRecord(const std::string& key) {
-  if (!recordMayWait(key)) return false;
+  Clock::Duration left{};
+  {
+    const std::lock_guard lock(overlayMutex_);
+    const auto it = pendingClaims_.find(key);
+    if (it == pendingClaims_.end() || it->second.run.empty()) return false;
+    left = kRecordDelayLimit - (clock_.now() - it->second.runSince);
+    if (left <= Clock::Duration::zero()) return false;
+    if (queue_->lenNormal() == 0) {
+      if (claimsAwaitingRun_ == 0) return false;
+      // Nothing is queued, but runs are being made in workers' hands: park the record until the last of them
+      // exists (claimGotItsRunLocked releases it), rather than hand it out again and again meanwhile. The
+      // timer keeps kRecordDelayLimit should a run never come.
+      parkedRecords_.insert(key);
+      queue_->addAfter("job/" + key, left, kube::Priority::Low);
+      return true;
+    }
+  }
   queue_->add("job/" + key, kube::Priority::Low);  // handed out once no Normal work is queued
   return true;
 }

@@ -177,7 +177,11 @@ class LaunchController {
     Clock::TimePoint runSince{};
   };
   std::map<std::string, PendingClaim> pendingClaims_;
-  std::size_t claimsAwaitingRun_ = 0;  // pending claims whose run is not made yet
+  std::size_t claimsAwaitingRun_ = 0;    // pending claims whose run is not made yet
+  std::set<std::string> parkedRecords_;  // jobs whose record waits for claimsAwaitingRun_ to reach 0
+  // One claim fewer awaits its run; when none is left, the parked records, to be queued (overlayMutex_ held).
+  std::set<std::string> claimGotItsRunLocked();
+  void releaseParkedRecords(const std::set<std::string>& keys);
   static constexpr std::chrono::seconds kRecordDelayLimit{30};
   std::optional<PendingClaim> pendingClaimOf(const std::string& key);
   // Claims the job for the agent in memory (overlayMutex_ held).
