@@ -139,7 +139,7 @@ class OperatorTest : public ControlPlaneTest {
                                   "--namespace",
                                   ns_,
                                   "--metrics-bind-address",
-                                  "0",
+                                  metricsAddress_,
                                   "--health-probe-bind-address",
                                   "0"};
     args.insert(args.end(), extraOperatorArgs_.begin(), extraOperatorArgs_.end());
@@ -148,6 +148,7 @@ class OperatorTest : public ControlPlaneTest {
 
   std::string ns_;
   std::vector<std::string> extraOperatorArgs_;  // e.g. --docker
+  std::string metricsAddress_ = "0";            // --metrics-bind-address of the next startOperator()
   std::unique_ptr<OperatorProcess> operator_;
 };
 
