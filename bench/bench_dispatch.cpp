@@ -33,6 +33,7 @@
 #include "kube/Informer.hpp"
 #include "kube/KubeClient.hpp"
 #include "support/ControlPlane.hpp"
+#include "support/FreePort.hpp"
 #include "support/OperatorProcess.hpp"
 #include "util/Files.hpp"
 
@@ -108,23 +109,6 @@ double cpuSeconds(pid_t pid) {
     if (i == 14 || i == 15) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
   }
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// A free loopback TCP port (bound then released), for the operator's /metrics.
-int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
 }
 
 // Prometheus text exposition samples, summed by a key built from the labels the caller cares about.
@@ -317,7 +301,7 @@ class Bench {
   Status startOperator(const std::string& ns) {
     operator_.reset();
     const std::string log = plane_->directory() + "/operator-" + ns + ".log";
-    metricsPort_ = freePort();
+    metricsPort_ = testing::freeLoopbackPort();
     std::vector<std::string> args{"--kubeconfig",
                                   plane_->kubeconfigPath(),
                                   "--namespace",

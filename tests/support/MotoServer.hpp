@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "support/FreePort.hpp"
 #include "util/Result.hpp"
 
 namespace launch::testing {
@@ -28,7 +29,7 @@ class MotoServer {
 
   // Starts moto_server and waits until it accepts connections (it takes a few seconds to import).
   Status start(std::chrono::seconds timeout = std::chrono::seconds(60)) {
-    port_ = freePort();
+    port_ = freeLoopbackPort();
     if (port_ == 0) return makeError(ErrorCode::Unavailable, "no free loopback port for moto_server");
     const std::string port = std::to_string(port_);
     pid_ = fork();
@@ -78,23 +79,6 @@ class MotoServer {
   int port() const { return port_; }
 
  private:
-  static int freePort() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return 0;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof(address);
-    int port = 0;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-      port = ntohs(address.sin_port);
-    }
-    close(fd);
-    return port;
-  }
-
   bool accepts() const {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return false;

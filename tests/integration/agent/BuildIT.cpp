@@ -19,6 +19,7 @@
 #include "registry/RegistryClient.hpp"
 #include "registry/StaticCredentialSource.hpp"
 #include "support/DockerTestEngine.hpp"
+#include "support/FreePort.hpp"
 #include "support/OperatorTest.hpp"
 #include "util/Base64.hpp"
 #include "util/Subprocess.hpp"
@@ -73,18 +74,6 @@ class BuildIT : public OperatorTest {
     OperatorTest::TearDown();
   }
 
-  static int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-  }
-
   Status git(const std::string& script) {
     auto run = runProcess({"sh", "-c", "cd " + repo_ + " && " + script}, {{"GIT_AUTHOR_NAME", "t"},
                                                                           {"GIT_AUTHOR_EMAIL", "t@x"},
@@ -118,7 +107,7 @@ class BuildIT : public OperatorTest {
             "git add hello.txt && git commit -qm 'no Dockerfile' && git checkout -q main");
     ASSERT_TRUE(made.ok()) << made.error().message;
 
-    const int port = freePort();
+    const int port = freeLoopbackPort();
     auto daemon = runProcess({"git", "daemon", "--detach", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
                               "--port=" + std::to_string(port), "--pid-file=" + repo_ + ".pid",
                               "--base-path=" + plane().directory(), plane().directory()});

@@ -26,6 +26,7 @@
 #include "support/Command.hpp"
 #include "support/ControlPlane.hpp"
 #include "support/Eventually.hpp"
+#include "support/FreePort.hpp"
 #include "support/OperatorProcess.hpp"
 #include "support/OperatorTest.hpp"
 #include "support/TestKubelet.hpp"
@@ -337,19 +338,6 @@ TEST_F(LaunchOperatorIT, ARunMadeBeforeARestartCountsAgainstMaxJobsAndIsAdopted)
   EXPECT_EQ(batchJobsFor().size(), 1U) << "maxJobs 1 holds across the restart";
 }
 
-// A free loopback port, for the operator's metrics and health servers.
-int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 // A burst of claims: the runs are created first and their records follow, so the API server's writes go to
 // starting runs. The etcd revisions order every write: the Jobs' creates come before (nearly) all records.
 TEST_F(LaunchOperatorIT, ABurstCreatesTheRunsBeforeWritingTheirRecords) {
@@ -378,7 +366,7 @@ TEST_F(LaunchOperatorIT, ABurstCreatesTheRunsBeforeWritingTheirRecords) {
 
   // This operator serves its metrics: the reconciles it counts show that waiting records do not spin.
   operator_.reset();
-  const int metricsPort = freePort();
+  const int metricsPort = freeLoopbackPort();
   metricsAddress_ = "127.0.0.1:" + std::to_string(metricsPort);
   startOperator();
   httplib::Client metrics("127.0.0.1", metricsPort);
@@ -469,8 +457,8 @@ TEST_F(LaunchOperatorIT, ServesMetricsAndHealthAndReleasesItsLeaseOnSigterm) {
   ASSERT_TRUE(eventually([&] { return phase("counted") == "Running"; }));
   operator_.reset();  // the elected operator below takes over
 
-  const int metricsPort = freePort();
-  const int healthPort = freePort();
+  const int metricsPort = freeLoopbackPort();
+  const int healthPort = freeLoopbackPort();
   OperatorProcess elected(
       LAUNCH_OPERATOR,
       {"--kubeconfig", plane().kubeconfigPath(), "--namespace", ns_, "--leader-elect", "--leader-election-namespace",

@@ -12,6 +12,7 @@
 
 #include "cloud/S3Client.hpp"
 #include "cloud/SigV4Signer.hpp"
+#include "support/FreePort.hpp"
 #include "support/MotoServer.hpp"
 #include "support/OperatorTest.hpp"
 #include "util/Crypto.hpp"
@@ -44,7 +45,7 @@ class LocalProcessTargetIT : public OperatorTest {
                     {"GIT_COMMITTER_EMAIL", "t@x"}});
     ASSERT_TRUE(committed && committed->exitCode == 0);
     // Served by `git daemon` on loopback, as a git server would serve it.
-    const int port = freePort();
+    const int port = freeLoopbackPort();
     auto daemon = runProcess({"git", "daemon", "--detach", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
                               "--port=" + std::to_string(port), "--pid-file=" + repo_ + ".pid",
                               "--base-path=" + plane().directory(), plane().directory()});
@@ -62,17 +63,6 @@ class LocalProcessTargetIT : public OperatorTest {
     int daemon = 0;
     if (pid >> daemon && daemon > 0) ::kill(daemon, SIGTERM);
     OperatorTest::TearDown();
-  }
-  static int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
   }
   void createScriptJob(const std::string& name, const std::vector<std::string>& args) {
     createJob(name, "local",
