@@ -405,40 +405,40 @@ void LaunchController::releaseParkedRecords(const std::set<std::string>& keys) {
   for (const auto& key : keys) queue_->add("job/" + key, kube::Priority::Low);
 }
 
-bool LaunchController::recordMayWait(const std::string& key) {
-  {
-    const std::lock_guard lock(overlayMutex_);
-    const auto it = pendingClaims_.find(key);
-    if (it == pendingClaims_.end() || it->second.run.empty() ||
-        clock_.now() - it->second.runSince >= kRecordDelayLimit) {
-      return false;
-    }
-    // Other claimed jobs still wait for their runs (queued, or in a worker's hands right now).
-    if (claimsAwaitingRun_ > 0) return true;
+LaunchController::RecordWait LaunchController::recordWait(const std::string& key, Clock::Duration* park) {
+  const std::lock_guard lock(overlayMutex_);
+  const auto it = pendingClaims_.find(key);
+  if (it == pendingClaims_.end() || it->second.run.empty()) return RecordWait::None;
+  const Clock::Duration left = kRecordDelayLimit - (clock_.now() - it->second.runSince);
+  if (left <= Clock::Duration::zero()) return RecordWait::None;
+  if (queue_->lenNormal() > 0) return RecordWait::ForQueuedWork;
+  if (claimsAwaitingRun_ == 0) return RecordWait::None;
+  // Parked under the same lock that claimGotItsRunLocked releases under, so the release cannot be missed.
+  if (park != nullptr) {
+    parkedRecords_.insert(key);
+    *park = left;
   }
-  return queue_->lenNormal() > 0;
+  return RecordWait::ForRunsInTheMaking;
 }
+
+bool LaunchController::recordMayWait(const std::string& key) { return recordWait(key, nullptr) != RecordWait::None; }
 
 bool LaunchController::deferRecord(const std::string& key) {
   Clock::Duration left{};
-  {
-    const std::lock_guard lock(overlayMutex_);
-    const auto it = pendingClaims_.find(key);
-    if (it == pendingClaims_.end() || it->second.run.empty()) return false;
-    left = kRecordDelayLimit - (clock_.now() - it->second.runSince);
-    if (left <= Clock::Duration::zero()) return false;
-    if (queue_->lenNormal() == 0) {
-      if (claimsAwaitingRun_ == 0) return false;
-      // Nothing is queued, but runs are being made in workers' hands: park the record until the last of them
-      // exists (claimGotItsRunLocked releases it), rather than hand it out again and again meanwhile. The
-      // timer keeps kRecordDelayLimit should a run never come.
-      parkedRecords_.insert(key);
+  switch (recordWait(key, &left)) {
+    case RecordWait::None:
+      return false;
+    case RecordWait::ForQueuedWork:
+      queue_->add("job/" + key, kube::Priority::Low);  // handed out once no Normal work is queued
+      return true;
+    case RecordWait::ForRunsInTheMaking:
+      // Nothing is queued, but runs are being made in workers' hands: the record is parked until the last of
+      // them exists, rather than handed out again and again meanwhile. The timer keeps kRecordDelayLimit
+      // should a run never come.
       queue_->addAfter("job/" + key, left, kube::Priority::Low);
       return true;
-    }
   }
-  queue_->add("job/" + key, kube::Priority::Low);  // handed out once no Normal work is queued
-  return true;
+  return false;
 }
 
 Status LaunchController::finish(const Json& object, api::LaunchJob job, api::JobPhase phase, const std::string& reason,

@@ -193,10 +193,13 @@ class LaunchController {
   // the job becomes a pending claim of the run's agent, and that agent is returned.
   std::optional<std::string> adoptUnrecordedRun(const std::string& key, const api::LaunchJob& job,
                                                 const kube::Json* queueObject);
-  // True when the record of the job's run should wait: other claimed jobs wait for their runs, or other work
-  // is queued, and the run is younger than kRecordDelayLimit.
+  // Whether the record of the job's run should wait (its run younger than kRecordDelayLimit), and for what:
+  // other queued work, or other claimed jobs whose runs are being made. In the second case a non-null `park`
+  // parks the record (parkedRecords_) and receives the time left to the limit.
+  enum class RecordWait { None, ForQueuedWork, ForRunsInTheMaking };
+  RecordWait recordWait(const std::string& key, Clock::Duration* park);
   bool recordMayWait(const std::string& key);
-  // recordMayWait(), and the job queued again with Low priority when it is true.
+  // recordMayWait(), and the job queued again (or parked) with Low priority when it is true.
   bool deferRecord(const std::string& key);
 
   CounterFamily* reconcileTotal_ = nullptr;
