@@ -400,11 +400,12 @@ TEST_F(LaunchOperatorIT, ABurstCreatesTheRunsBeforeWritingTheirRecords) {
     return records.size() == static_cast<size_t>(kJobs);
   })) << "not every run was recorded";
   // Each job: its claim and run, its Job's event, its record and the record's event, and a few more for the
-  // finalizer and the status the Job controller writes. A record handed out again and again while it waits
-  // would show here as hundreds.
+  // finalizer, its pod and the status the Job controller writes: about 6.5 per job here. A record handed out
+  // again and again while it waits shows as thousands (7,957 for these 30 jobs); 15 per job leaves room for
+  // retries on a slow machine.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const double reconciled = jobReconciles() - reconcilesBefore;
-  EXPECT_LE(reconciled, 10.0 * kJobs) << "job reconciles while the burst was dispatched: " << reconciled;
+  EXPECT_LE(reconciled, 15.0 * kJobs) << "job reconciles while the burst was dispatched: " << reconciled;
   batchJobs.stop();
   launchJobs.stop();
 
