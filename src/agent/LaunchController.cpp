@@ -1000,20 +1000,26 @@ Status LaunchController::dispatch(const std::string& ns) {
   std::vector<std::string> waitingKeys;
   forEachLatestJob(ns, [&](const queue::JobSummary& job) {
     if (job.deleting || job.cancel) return;
-    std::string key = joinKey(ns, job.name);
     const bool waiting = job.phase.empty() || job.phase == api::toString(api::JobPhase::Queued);
+    if (!waiting) {
+      if (job.agent.empty() || job.finished()) return;
+      ++activeByAgent[job.agent];
+      if (states.count(job.queue) != 0) ++states[job.queue].running;
+      return;
+    }
+    // Only waiting jobs need their key (most of a long backlog is finished or running).
+    std::string key = joinKey(ns, job.name);
     // overlayMutex_ is held: pendingClaims_ may be read.
-    const auto pending = waiting && !pendingClaims_.empty() ? pendingClaims_.find(key) : pendingClaims_.end();
+    const auto pending = pendingClaims_.empty() ? pendingClaims_.end() : pendingClaims_.find(key);
     if (pending != pendingClaims_.end()) {  // claimed by an earlier pass, its run being made
       ++activeByAgent[pending->second.agent];
       if (states.count(job.queue) != 0) ++states[job.queue].running;
     } else if (job.phase.empty()) {
       freshKeys.push_back(std::move(key));
     } else if (!job.agent.empty()) {
-      if (job.finished()) return;
-      ++activeByAgent[job.agent];
+      ++activeByAgent[job.agent];  // Queued with an agent set: it holds one of that agent's slots
       if (states.count(job.queue) != 0) ++states[job.queue].running;
-    } else if (waiting && states.count(job.queue) != 0) {
+    } else if (states.count(job.queue) != 0) {
       waitingKeys.push_back(std::move(key));
     }
   });
