@@ -1,6 +1,4 @@
 // Benchmark: the real launch-operator on a real control plane: dispatch latency, throughput vs. raw Jobs, RSS.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>

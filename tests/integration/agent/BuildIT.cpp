@@ -4,9 +4,7 @@
 // nothing. Bad inputs (no repository, no ref, a failing Dockerfile, refused credentials, the noop builder) end
 // their job Failed with a message saying what to fix, while the agent goes on serving other jobs.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>

@@ -3,9 +3,7 @@
 // clearly without losing anything, cancellation works, and a kill -9 of the operator loses nothing.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>

@@ -2,9 +2,7 @@
 // from a git repository the test makes and serves with git daemon: the code is checked out, run in its own process
 // group, and ends Succeeded or Failed with its exit code; cancel stops it; a kill -9 of the operator loses nothing.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
