@@ -314,9 +314,14 @@ ObjectPtr LaunchController::newerWriteLocked(const std::string& key, const std::
 void LaunchController::forEachLatestJob(const std::string& ns,
                                         const std::function<void(const queue::JobSummary&)>& visit) {
   const std::lock_guard lock(overlayMutex_);
+  std::string key = joinKey(ns, "");  // "ns/", then "ns/name" of the job at hand
+  const auto first = overlay_.lower_bound(key);
+  const bool ownWrites = first != overlay_.end() && first->first.starts_with(key);  // some in this namespace
   jobIndex_.forEachIn(ns, [&](const queue::JobSummary& cached) {
-    if (!overlay_.empty()) {
-      if (const ObjectPtr newer = newerWriteLocked(joinKey(ns, cached.name), cached.resourceVersion, true)) {
+    if (ownWrites) {
+      key.resize(ns.size() + 1);
+      key.append(cached.name);
+      if (const ObjectPtr newer = newerWriteLocked(key, cached.resourceVersion, true)) {
         visit(queue::JobSummary::of(*newer));
         return;
       }
@@ -993,39 +998,51 @@ Status LaunchController::dispatch(const std::string& ns) {
   std::sort(agents.begin(), agents.end(),
             [](const auto& a, const auto& b) { return a.metadata.name < b.metadata.name; });
 
-  // A first look at each job reads its summary; only new jobs, and waiting ones when some agent has room, are
-  // unpacked and parsed whole (a backlog of thousands on full agents costs no parsing).
+  // A first look at each job reads its summary and counts; only new jobs, and waiting ones when some agent has
+  // room, are unpacked and parsed whole (a backlog of thousands on full agents costs no parsing and no copies).
   std::map<std::string, int> activeByAgent;
   std::vector<std::string> freshKeys;
-  std::vector<std::string> waitingKeys;
+  bool someWait = false;  // a Queued job no agent holds
+  std::string keyBuffer;  // "ns/name" of the job at hand, reused so that the walk does not allocate per job
+  auto pendingClaimAgent = [&](const queue::JobSummary& job) -> const std::string* {
+    // overlayMutex_ is held by the walk: pendingClaims_ may be read.
+    if (pendingClaims_.empty()) return nullptr;
+    keyBuffer.assign(ns).append("/").append(job.name);
+    const auto pending = pendingClaims_.find(keyBuffer);
+    return pending == pendingClaims_.end() ? nullptr : &pending->second.agent;
+  };
   forEachLatestJob(ns, [&](const queue::JobSummary& job) {
     if (job.deleting || job.cancel) return;
     const bool waiting = job.phase.empty() || job.phase == api::toString(api::JobPhase::Queued);
+    const std::string* holder = nullptr;  // the agent whose slot the job holds
     if (!waiting) {
-      if (job.agent.empty() || job.finished()) return;
-      ++activeByAgent[job.agent];
-      if (states.count(job.queue) != 0) ++states[job.queue].running;
-      return;
-    }
-    // Only waiting jobs need their key (most of a long backlog is finished or running).
-    std::string key = joinKey(ns, job.name);
-    // overlayMutex_ is held: pendingClaims_ may be read.
-    const auto pending = pendingClaims_.empty() ? pendingClaims_.end() : pendingClaims_.find(key);
-    if (pending != pendingClaims_.end()) {  // claimed by an earlier pass, its run being made
-      ++activeByAgent[pending->second.agent];
-      if (states.count(job.queue) != 0) ++states[job.queue].running;
+      if (job.finished()) return;  // our own write of its end, ahead of the cache
+      holder = &job.agent;
+    } else if (const std::string* claimant = pendingClaimAgent(job)) {
+      holder = claimant;  // claimed by an earlier pass, its run being made
     } else if (job.phase.empty()) {
-      freshKeys.push_back(std::move(key));
+      freshKeys.push_back(joinKey(ns, job.name));
     } else if (!job.agent.empty()) {
-      ++activeByAgent[job.agent];  // Queued with an agent set: it holds one of that agent's slots
-      if (states.count(job.queue) != 0) ++states[job.queue].running;
+      holder = &job.agent;  // Queued with an agent set: it holds one of that agent's slots
     } else if (states.count(job.queue) != 0) {
-      waitingKeys.push_back(std::move(key));
+      someWait = true;
     }
+    if (holder == nullptr || holder->empty()) return;
+    ++activeByAgent[*holder];
+    if (const auto state = states.find(job.queue); state != states.end()) ++state->second.running;
   });
   const bool room = std::any_of(agents.begin(), agents.end(), [&](const api::LaunchAgent& a) {
     return !a.metadata.deletionTimestamp && (a.spec.maxJobs < 0 || activeByAgent[a.metadata.name] < a.spec.maxJobs);
   });
+  std::vector<std::string> waitingKeys;
+  if (room && someWait) {
+    forEachLatestJob(ns, [&](const queue::JobSummary& job) {
+      if (job.deleting || job.cancel || job.phase != api::toString(api::JobPhase::Queued) || !job.agent.empty() ||
+          states.count(job.queue) == 0 || pendingClaimAgent(job) != nullptr)
+        return;
+      waitingKeys.push_back(joinKey(ns, job.name));
+    });
+  }
   std::vector<api::LaunchJob> jobs;
   jobs.reserve(freshKeys.size() + (room ? waitingKeys.size() : 0));
   std::vector<size_t> fresh;  // indexes in `jobs` of new jobs (no phase yet): claimed below, or marked Queued

@@ -51,6 +51,10 @@ bool JobSummary::active() const { return !phase.empty() && !agent.empty() && !fi
 
 void JobIndex::upsert(const Json& object) {
   JobSummary summary = JobSummary::of(object);
+  if (summary.finished()) {
+    erase(object);
+    return;
+  }
   std::string ns = namespaceOf(object);
   const std::unique_lock lock(mutex_);
   auto& jobs = byNamespace_[std::move(ns)];

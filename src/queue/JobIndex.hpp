@@ -1,5 +1,6 @@
-// JobIndex: a few fields of every cached LaunchJob (queue, phase, agent), kept beside the informer's packed
-// cache, so that dispatch passes, queue counts and agent counts read thousands of jobs without unpacking one.
+// JobIndex: a few fields (queue, phase, agent) of every cached LaunchJob that has not finished, kept beside the
+// informer's packed cache, so that dispatch passes, queue counts and agent counts read thousands of jobs without
+// unpacking one, and cost nothing for the finished jobs a namespace keeps as history.
 #pragma once
 
 #include <functional>
@@ -31,9 +32,10 @@ struct JobSummary {
 
 class JobIndex {
  public:
+  // Keeps the job's summary, or drops it once the job has finished (a finished job never runs again).
   void upsert(const nlohmann::json& object);
   void erase(const nlohmann::json& object);
-  // Calls `visit` for every job of the namespace, in name order, under a shared lock: `visit` must be quick
+  // Calls `visit` for every unfinished job of the namespace, in name order, under a shared lock: `visit` must be quick
   // and must not call back into the index.
   void forEachIn(const std::string& ns, const std::function<void(const JobSummary&)>& visit) const;
   size_t size() const;

@@ -91,5 +91,21 @@ TEST(JobIndex, KeepsTheNewestSummaryOfEachJobByNamespace) {
   EXPECT_EQ(index.size(), 1U);
 }
 
+TEST(JobIndex, ForgetsJobsOnceTheyFinish) {
+  JobIndex index;
+  index.upsert(job("ml", "a", "gpu", {{"phase", "Running"}, {"agent", "x"}}));
+  index.upsert(job("ml", "b", "gpu", {{"phase", "Queued"}}));
+  index.upsert(job("ml", "old", "gpu", {{"phase", "Failed"}, {"agent", "x"}}));  // history from the first list
+  EXPECT_EQ(visit(index, "ml"), (std::vector<std::string>{"a:Running", "b:Queued"}));
+  for (const char* phase : {"Succeeded", "Failed", "Cancelled"}) {
+    index.upsert(job("ml", "a", "gpu", {{"phase", "Running"}, {"agent", "x"}}));
+    index.upsert(job("ml", "a", "gpu", {{"phase", phase}, {"agent", "x"}}));
+    EXPECT_EQ(visit(index, "ml"), (std::vector<std::string>{"b:Queued"})) << phase;
+  }
+  index.upsert(job("ml", "b", "gpu", {{"phase", "Cancelled"}}));
+  EXPECT_TRUE(visit(index, "ml").empty());
+  EXPECT_EQ(index.size(), 0U);
+}
+
 }  // namespace
 }  // namespace launch::queue
