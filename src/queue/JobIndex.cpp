@@ -57,9 +57,13 @@ void JobIndex::upsert(const Json& object) {
   }
   std::string ns = namespaceOf(object);
   const std::unique_lock lock(mutex_);
-  auto& jobs = byNamespace_[std::move(ns)];
-  std::string name = summary.name;
-  jobs.insert_or_assign(std::move(name), std::move(summary));
+  Jobs& jobs = byNamespace_[std::move(ns)];
+  const auto [position, added] = jobs.positions.try_emplace(summary.name, jobs.summaries.size());
+  if (added) {
+    jobs.summaries.push_back(std::move(summary));
+  } else {
+    jobs.summaries[position->second] = std::move(summary);
+  }
 }
 
 void JobIndex::erase(const Json& object) {
@@ -68,21 +72,31 @@ void JobIndex::erase(const Json& object) {
   const std::unique_lock lock(mutex_);
   const auto jobs = byNamespace_.find(ns);
   if (jobs == byNamespace_.end()) return;
-  jobs->second.erase(name);
-  if (jobs->second.empty()) byNamespace_.erase(jobs);
+  auto& [summaries, positions] = jobs->second;
+  const auto position = positions.find(name);
+  if (position == positions.end()) return;
+  // The last summary takes the place of the one that goes.
+  const size_t index = position->second;
+  positions.erase(position);
+  if (index + 1 != summaries.size()) {
+    summaries[index] = std::move(summaries.back());
+    positions[summaries[index].name] = index;
+  }
+  summaries.pop_back();
+  if (summaries.empty()) byNamespace_.erase(jobs);
 }
 
 void JobIndex::forEachIn(const std::string& ns, const std::function<void(const JobSummary&)>& visit) const {
   const std::shared_lock lock(mutex_);
   const auto jobs = byNamespace_.find(ns);
   if (jobs == byNamespace_.end()) return;
-  for (const auto& [name, summary] : jobs->second) visit(summary);
+  for (const JobSummary& summary : jobs->second.summaries) visit(summary);
 }
 
 size_t JobIndex::size() const {
   const std::shared_lock lock(mutex_);
   size_t count = 0;
-  for (const auto& [ns, jobs] : byNamespace_) count += jobs.size();
+  for (const auto& [ns, jobs] : byNamespace_) count += jobs.summaries.size();
   return count;
 }
 

@@ -1,6 +1,7 @@
 // Unit tests of the job index: summaries read from LaunchJob JSON, updates and deletes, and visits by namespace.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,7 @@ INSTANTIATE_TEST_SUITE_P(
 std::vector<std::string> visit(const JobIndex& index, const std::string& ns) {
   std::vector<std::string> seen;
   index.forEachIn(ns, [&](const JobSummary& s) { seen.push_back(s.name + ":" + s.phase); });
+  std::sort(seen.begin(), seen.end());  // the index keeps no order
   return seen;
 }
 
@@ -89,6 +91,21 @@ TEST(JobIndex, KeepsTheNewestSummaryOfEachJobByNamespace) {
   EXPECT_TRUE(visit(index, "other").empty());
   index.erase(job("nowhere", "z", "q"));  // unknown: nothing happens
   EXPECT_EQ(index.size(), 1U);
+}
+
+TEST(JobIndex, ErasesFromAnyPlaceAndKeepsUpdatingTheRest) {
+  JobIndex index;
+  for (const char* name : {"a", "b", "c", "d"}) index.upsert(job("ml", name, "gpu"));
+  index.erase(job("ml", "b", "gpu"));  // from the middle: the last one takes its place
+  index.upsert(job("ml", "d", "gpu", {{"phase", "Queued"}}));
+  index.upsert(job("ml", "c", "gpu", {{"phase", "Queued"}}));
+  EXPECT_EQ(visit(index, "ml"), (std::vector<std::string>{"a:", "c:Queued", "d:Queued"}));
+  index.erase(job("ml", "d", "gpu"));  // the last one
+  index.erase(job("ml", "b", "gpu"));  // gone already: nothing happens
+  index.upsert(job("ml", "b", "gpu", {{"phase", "Queued"}}));
+  index.upsert(job("ml", "a", "gpu", {{"phase", "Running"}, {"agent", "x"}}));
+  EXPECT_EQ(visit(index, "ml"), (std::vector<std::string>{"a:Running", "b:Queued", "c:Queued"}));
+  EXPECT_EQ(index.size(), 3U);
 }
 
 TEST(JobIndex, ForgetsJobsOnceTheyFinish) {
