@@ -493,52 +493,38 @@ class Bench {
     return manifests;
   }
 
-  // 2a. The same Jobs the operator makes, created directly: the ceiling for the operator's throughput. `round`
-  // names the namespace, so the measure can be taken more than once.
-  Result<double> measureRawRate(int round) {
-    const std::string ns = "bench-raw-" + std::to_string(round);
+  // 2a. The Jobs the operator makes, created directly by the threads in namespace `ns`, which no operator watches:
+  // the ceilings for the operator's throughput. Unpaired, the threads POST Jobs only (all owned by one LaunchJob,
+  // as the operator's are owned by theirs): the raw rate. Paired, each thread POSTs a LaunchJob and then that
+  // LaunchJob's Job: a burst's ceiling, since in a burst the API server serves both writes of every job (the
+  // users' and the operator's) at once.
+  Result<double> measureDirectRate(const std::string& ns, bool paired) {
     if (auto s = createNamespace(ns); !s) return s.error();
-    // The Jobs are owned by a LaunchJob, as the operator's are; no operator watches this namespace.
-    auto owner = client_.create(kLaunchJobs, ns, launchJob("raw-owner", "q"));
+    const std::string prefix = paired ? "pair-" : "raw-";
+    auto owner = client_.create(kLaunchJobs, ns, launchJob(prefix + "owner", "q"));
     if (!owner) return owner.error();
-    auto manifests = jobManifests(*owner, "raw-");
-    if (!manifests) return manifests.error();
-    JobArrivals arrivals(client_, ns);
-    if (!arrivals.waitForSync()) return makeError(ErrorCode::Unavailable, "the Job watch did not sync");
-    const auto start = Stopwatch::now();
-    if (auto s = createInParallel(res::kJobs, ns, settings_.throughputJobs, [&](int i) { return (*manifests)[i]; }); !s)
-      return s.error();
-    auto last = arrivals.waitForCount(static_cast<size_t>(settings_.throughputJobs), std::chrono::seconds(60));
-    if (!last) return makeError(ErrorCode::Timeout, "the raw Jobs were not all seen within 60s");
-    return settings_.throughputJobs / (millisBetween(start, *last) / 1000.0);
-  }
-
-  // 2a'. A burst's ceiling: each thread POSTs a LaunchJob and then, itself, that LaunchJob's Job, with no operator.
-  // In a burst the API server serves both writes of every job (the users' and the operator's) at once, so no
-  // operator can turn a burst into Jobs faster than this.
-  Result<double> measurePairRate() {
-    const std::string ns = "bench-pairs";
-    if (auto s = createNamespace(ns); !s) return s.error();
-    auto model = client_.create(kLaunchJobs, ns, launchJob("pair-model", "q"));
-    if (!model) return model.error();
-    auto manifests = jobManifests(*model, "pair-");
+    auto manifests = jobManifests(*owner, prefix);
     if (!manifests) return manifests.error();
     JobArrivals arrivals(client_, ns);
     if (!arrivals.waitForSync()) return makeError(ErrorCode::Unavailable, "the Job watch did not sync");
     const auto start = Stopwatch::now();
     Status made = runInParallel(settings_.throughputJobs, [&](kube::KubeClient& client, int i) -> Status {
-      const std::string name = "pair-" + std::to_string(i);
-      auto owner = client.create(kLaunchJobs, ns, launchJob(name, "q"));
-      if (!owner) return owner.error();
-      Json& reference = (*manifests)[static_cast<size_t>(i)]["metadata"]["ownerReferences"][0];
-      reference["name"] = name;
-      reference["uid"] = (*owner)["metadata"]["uid"];
-      auto job = client.create(res::kJobs, ns, (*manifests)[static_cast<size_t>(i)]);
+      Json& manifest = (*manifests)[static_cast<size_t>(i)];
+      if (paired) {
+        const std::string name = prefix + std::to_string(i);
+        auto launchJobOwner = client.create(kLaunchJobs, ns, launchJob(name, "q"));
+        if (!launchJobOwner) return launchJobOwner.error();
+        Json& reference = manifest["metadata"]["ownerReferences"][0];
+        reference["name"] = name;
+        reference["uid"] = (*launchJobOwner)["metadata"]["uid"];
+      }
+      auto job = client.create(res::kJobs, ns, manifest);
       return job ? Status{} : Status{job.error()};
     });
     if (!made) return made.error();
     auto last = arrivals.waitForCount(static_cast<size_t>(settings_.throughputJobs), std::chrono::seconds(60));
-    if (!last) return makeError(ErrorCode::Timeout, "the paired Jobs were not all seen within 60s");
+    if (!last)
+      return makeError(ErrorCode::Timeout, "the Jobs made directly in " + ns + " were not all seen within 60s");
     return settings_.throughputJobs / (millisBetween(start, *last) / 1000.0);
   }
 
@@ -699,14 +685,14 @@ int run(const Settings& settings) {
   }
   if (settings.throughputJobs > 0) {
     // The ceiling is the better of two runs: one run alone varies with what the machine does meanwhile.
-    auto raw = bench.measureRawRate(1);
+    auto raw = bench.measureDirectRate("bench-raw-1", false);
     if (!raw) return fail("raw Job rate", raw.error());
-    auto rawAgain = bench.measureRawRate(2);
+    auto rawAgain = bench.measureDirectRate("bench-raw-2", false);
     if (!rawAgain) return fail("raw Job rate", rawAgain.error());
     std::printf("raw Job creation: %.0f and %.0f jobs/s (%d threads); the better is the ceiling\n", *raw, *rawAgain,
                 settings.threads);
     raw = std::max(*raw, *rawAgain);
-    auto pairs = bench.measurePairRate();
+    auto pairs = bench.measureDirectRate("bench-pairs", true);
     if (!pairs) return fail("raw LaunchJob and Job pairs", pairs.error());
     auto viaOperator = bench.measureOperatorRate();
     if (!viaOperator) return fail("operator throughput", viaOperator.error());
