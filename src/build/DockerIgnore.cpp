@@ -3,6 +3,8 @@
 
 #include <optional>
 
+#include "util/Text.hpp"
+
 namespace launch::build {
 namespace {
 
@@ -131,12 +133,6 @@ std::optional<std::string> malformed(const std::string& segment) {
   return std::nullopt;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 Result<DockerIgnore> DockerIgnore::parse(std::string_view text) {
@@ -148,12 +144,12 @@ Result<DockerIgnore> DockerIgnore::parse(std::string_view text) {
     std::string_view line = text.substr(start, newline == std::string_view::npos ? newline : newline - start);
     start = newline == std::string_view::npos ? text.size() : newline + 1;
     ++lineNumber;
-    line = trim(line);
+    line = trim(line, " \t\r");
     if (line.empty() || line.front() == '#') continue;
     Pattern pattern;
     if (line.front() == '!') {
       pattern.exception = true;
-      line = trim(line.substr(1));
+      line = trim(line.substr(1), " \t\r");
     }
     pattern.segments = splitPath(line);
     if (pattern.segments.empty()) continue;  // "/" or "." alone: docker ignores such a line too

@@ -1,10 +1,10 @@
 // An INI parser with the AWS shared-file rules: comments, [profile x] sections, continuation lines.
 #include "cloud/AwsProfileFile.hpp"
 
-#include <algorithm>
 #include <optional>
 
 #include "util/Files.hpp"
+#include "util/Text.hpp"
 
 namespace launch::cloud {
 
@@ -12,23 +12,13 @@ namespace {
 
 bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && isBlank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && isBlank(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string toLower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
-  return out;
-}
+// The file's blanks: any ASCII white space.
+std::string_view trimBlanks(std::string_view text) { return trim(text, kAsciiWhitespace); }
 
 // A value's trailing comment starts with '#' or ';' after white space: "key = value # note".
 std::string_view stripTrailingComment(std::string_view value) {
   for (size_t i = 1; i < value.size(); ++i) {
-    if ((value[i] == '#' || value[i] == ';') && isBlank(value[i - 1])) return trim(value.substr(0, i));
+    if ((value[i] == '#' || value[i] == ';') && isBlank(value[i - 1])) return trimBlanks(value.substr(0, i));
   }
   return value;
 }
@@ -40,7 +30,7 @@ std::optional<std::string> profileNameOf(std::string_view section, AwsProfileFil
   constexpr std::string_view kPrefix = "profile";
   if (section.size() > kPrefix.size() && section.substr(0, kPrefix.size()) == kPrefix &&
       isBlank(section[kPrefix.size()])) {
-    const std::string_view name = trim(section.substr(kPrefix.size()));
+    const std::string_view name = trimBlanks(section.substr(kPrefix.size()));
     if (!name.empty()) return std::string(name);
   }
   return std::nullopt;
@@ -67,17 +57,17 @@ Result<AwsProfileFile> AwsProfileFile::parse(std::string_view text, Kind kind, c
     pos = end + 1;
     ++lineNumber;
 
-    const std::string_view line = trim(raw);
+    const std::string_view line = trimBlanks(raw);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
 
     if (line.front() == '[') {
       const size_t close = line.find(']');
       if (close == std::string_view::npos) return fail("section header has no closing ']'");
-      const std::string_view rest = trim(line.substr(close + 1));
+      const std::string_view rest = trimBlanks(line.substr(close + 1));
       if (!rest.empty() && rest.front() != '#' && rest.front() != ';') {
         return fail("unexpected text after the section header's ']'");
       }
-      const std::string_view section = trim(line.substr(1, close - 1));
+      const std::string_view section = trimBlanks(line.substr(1, close - 1));
       if (section.empty()) return fail("section header has no name");
       const auto name = profileNameOf(section, kind);
       current = name ? &file.profiles_[*name] : nullptr;
@@ -95,10 +85,10 @@ Result<AwsProfileFile> AwsProfileFile::parse(std::string_view text, Kind kind, c
 
     const size_t equals = line.find('=');
     if (equals == std::string_view::npos) return fail("expected \"key = value\", found no '='");
-    const std::string key = toLower(trim(line.substr(0, equals)));
+    const std::string key = toLower(trimBlanks(line.substr(0, equals)));
     if (key.empty()) return fail("property has no name before '='");
     if (!inSection) return fail("property \"" + key + "\" comes before any [section]");
-    const std::string_view value = stripTrailingComment(trim(line.substr(equals + 1)));
+    const std::string_view value = stripTrailingComment(trimBlanks(line.substr(equals + 1)));
     if (current == nullptr) {
       lastValue = nullptr;
       continue;

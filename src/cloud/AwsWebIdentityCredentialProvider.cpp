@@ -6,18 +6,11 @@
 #include "cloud/AwsSharedConfig.hpp"
 #include "cloud/AwsTimestamp.hpp"
 #include "util/Files.hpp"
+#include "util/Text.hpp"
 
 namespace launch::cloud {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
 
 std::string xmlUnescape(std::string_view text) {
   std::string out;
@@ -63,7 +56,7 @@ std::optional<std::string_view> xmlElement(std::string_view xml, std::string_vie
 
 std::string xmlText(std::string_view xml, std::string_view tag) {
   const auto element = xmlElement(xml, tag);
-  return element ? xmlUnescape(trim(*element)) : std::string();
+  return element ? xmlUnescape(trim(*element, " \n\r\t")) : std::string();
 }
 
 ErrorCode codeForStsError(long status, const std::string& code) {
@@ -142,7 +135,7 @@ Result<AwsCredentials> AwsWebIdentityCredentialProvider::credentials() {
     return makeError(ErrorCode::Invalid, "cannot read the web identity token file named by " + settingsFrom + ": " +
                                              tokenText.error().message);
   }
-  const std::string token(trim(*tokenText));
+  const std::string token(trim(*tokenText, " \n\r\t"));
   if (token.empty()) {
     return makeError(ErrorCode::Invalid, "the web identity token file " + *tokenFile + " is empty");
   }

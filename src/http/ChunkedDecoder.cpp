@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "util/Text.hpp"
+
 namespace launch::http {
 namespace {
 
@@ -16,12 +18,6 @@ int hexValue(char c) {
 }
 
 Error malformed(const std::string& why) { return makeError(ErrorCode::Internal, "malformed chunked body: " + why); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "http/ResponseHead.hpp"
 #include "http/TlsContext.hpp"
 #include "http/Url.hpp"
+#include "util/Text.hpp"
 
 namespace launch::http {
 namespace {
@@ -21,20 +22,9 @@ using SteadyClock = std::chrono::steady_clock;
 // The curl CLI's connect timeout when none is set.
 constexpr std::chrono::milliseconds kDefaultConnectTimeout = std::chrono::minutes(5);
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 bool hasHeader(const Headers& headers, std::string_view name) {
-  return std::any_of(headers.begin(), headers.end(), [&](const auto& header) { return iequals(header.first, name); });
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const auto& header) { return equalsIgnoringCase(header.first, name); });
 }
 
 // RFC 9110 token characters: what a method or a field name may hold.
@@ -100,7 +90,7 @@ std::string requestHead(const HttpRequest& request, const Url& url, const Route&
 
 bool asksToClose(const Headers& headers) {
   return std::any_of(headers.begin(), headers.end(), [](const auto& header) {
-    return iequals(header.first, "Connection") && listsToken(header.second, "close");
+    return equalsIgnoringCase(header.first, "Connection") && listsToken(header.second, "close");
   });
 }
 
@@ -135,7 +125,7 @@ Status openTunnel(Connection& connection, const Url& url, const Url& proxy, Dead
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
+    if (equalsIgnoringCase(key, name)) return value;
   }
   return std::nullopt;
 }
@@ -179,7 +169,7 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request, const BodyC
 
   // The route: unix socket, direct, or through a proxy; TLS settings split the pool.
   Route route;
-  route.key = url->scheme + "://" + lower(url->host) + ":" + std::to_string(url->port);
+  route.key = url->scheme + "://" + toLower(url->host) + ":" + std::to_string(url->port);
   if (url->https()) {
     auto tls = transport_->tls.get(request.tls != nullptr ? *request.tls : options_.tls);
     if (!tls) return prefixed(request, tls.error());

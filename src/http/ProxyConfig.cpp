@@ -5,22 +5,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "util/Text.hpp"
 
 namespace launch::http {
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 const char* firstSet(const ProxyConfig::Lookup& lookup, std::initializer_list<const char*> names, const char*& which) {
   for (const char* name : names) {
@@ -37,7 +26,7 @@ std::optional<Result<Url>> proxyFrom(const ProxyConfig::Lookup& lookup, std::ini
   const char* variable = nullptr;
   const char* value = firstSet(lookup, names, variable);
   if (value == nullptr) return std::nullopt;
-  std::string text = trim(value);
+  std::string text(trim(value));
   if (text.find("://") == std::string::npos) text = "http://" + text;
   auto url = parseUrl(text);
   if (!url || url->scheme != "http") {
@@ -92,7 +81,7 @@ ProxyConfig ProxyConfig::fromEnvironment(const Lookup& lookup) {
     std::string rest = list;
     while (!rest.empty()) {
       const auto comma = rest.find(',');
-      std::string entry = lower(trim(rest.substr(0, comma)));
+      std::string entry = toLower(trim(rest.substr(0, comma)));
       rest = comma == std::string::npos ? std::string() : rest.substr(comma + 1);
       while (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
       if (entry.size() > 2 && entry.front() == '[' && entry.back() == ']') entry = entry.substr(1, entry.size() - 2);
@@ -103,7 +92,7 @@ ProxyConfig ProxyConfig::fromEnvironment(const Lookup& lookup) {
 }
 
 bool ProxyConfig::bypassed(const std::string& rawHost) const {
-  const std::string host = lower(rawHost);
+  const std::string host = toLower(rawHost);
   if (isLoopback(host)) return true;
   const std::string address = addressBytes(host);
   return std::any_of(noProxy_.begin(), noProxy_.end(), [&](const std::string& entry) {

@@ -2,23 +2,12 @@
 #include "http/ResponseHead.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
+
+#include "util/Text.hpp"
 
 namespace launch::http {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool allDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -31,7 +20,7 @@ Error malformed(const std::string& why) { return makeError(ErrorCode::Internal, 
 bool listsToken(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     const auto comma = value.find(',');
-    if (iequals(trim(value.substr(0, comma)), token)) return true;
+    if (equalsIgnoringCase(trim(value.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -42,7 +31,7 @@ bool ResponseHead::keepAlive() const {
   bool close = false;
   bool keepAlive = false;
   for (const auto& [name, value] : headers) {
-    if (!iequals(name, "Connection")) continue;
+    if (!equalsIgnoringCase(name, "Connection")) continue;
     close = close || listsToken(value, "close");
     keepAlive = keepAlive || listsToken(value, "keep-alive");
   }
@@ -110,9 +99,9 @@ Result<BodyFraming> bodyFraming(const ResponseHead& head, std::string_view metho
   std::optional<std::string_view> transferEncoding;
   std::optional<uint64_t> length;
   for (const auto& [name, value] : head.headers) {
-    if (iequals(name, "Transfer-Encoding")) {
+    if (equalsIgnoringCase(name, "Transfer-Encoding")) {
       transferEncoding = value;  // the last one names the final coding
-    } else if (iequals(name, "Content-Length")) {
+    } else if (equalsIgnoringCase(name, "Content-Length")) {
       std::string_view rest = value;
       while (!rest.empty()) {
         const auto comma = rest.find(',');
@@ -130,7 +119,7 @@ Result<BodyFraming> bodyFraming(const ResponseHead& head, std::string_view metho
     std::string_view codings = *transferEncoding;
     const auto lastComma = codings.rfind(',');
     const std::string_view last = trim(lastComma == std::string_view::npos ? codings : codings.substr(lastComma + 1));
-    framing.kind = iequals(last, "chunked") ? BodyFraming::Kind::Chunked : BodyFraming::Kind::UntilClose;
+    framing.kind = equalsIgnoringCase(last, "chunked") ? BodyFraming::Kind::Chunked : BodyFraming::Kind::UntilClose;
     return framing;
   }
   if (length) {

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "util/Text.hpp"
+
 namespace launch::registry {
 namespace {
 
@@ -11,12 +13,6 @@ bool isTokenChar(char c) {
   if (std::isalnum(static_cast<unsigned char>(c)) != 0) return true;
   constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~/";
   return kSpecials.find(c) != std::string_view::npos;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 class Scanner {
@@ -74,7 +70,7 @@ std::vector<AuthChallenge> AuthChallenge::parse(std::string_view header) {
       continue;
     }
     AuthChallenge challenge;
-    challenge.scheme = lower(scheme);
+    challenge.scheme = toLower(scheme);
     while (true) {
       const std::size_t before = scan.position();
       scan.skipSpace();
@@ -97,7 +93,7 @@ std::vector<AuthChallenge> AuthChallenge::parse(std::string_view header) {
       } else {
         value = std::string(scan.token());
       }
-      challenge.parameters[lower(name)] = std::move(value);
+      challenge.parameters[toLower(name)] = std::move(value);
     }
     challenges.push_back(std::move(challenge));
   }
