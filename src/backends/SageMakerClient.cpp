@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "cloud/AwsCachedCredentialProvider.hpp"
+#include "util/Text.hpp"
 
 namespace launch::backends {
 
@@ -32,16 +33,6 @@ bool oneOf(std::string_view code, const auto& codes) {
 std::string trimmedEndpoint(std::string endpoint) {
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   return endpoint;
-}
-
-// Replaces every occurrence of `secret` in `text` (AWS echoes the canonical request, session token included, in
-// signature errors).
-void redact(std::string& text, const std::string& secret) {
-  if (secret.empty()) return;
-  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "<redacted>");
-    at += 10;
-  }
 }
 
 // AWS's message, first line only: what follows in signature errors is the canonical request.
@@ -172,6 +163,7 @@ Result<Json> SageMakerClient::call(std::string_view operation, const Json& reque
     const http::HttpResponse& response = *outcome;
     const std::string code = cloud::awsErrorCode(response);
     std::string message = awsMessage(response);
+    // AWS echoes the canonical request, session token included, in signature errors.
     redact(message, used.secretAccessKey);
     redact(message, used.sessionToken);
     Error error;

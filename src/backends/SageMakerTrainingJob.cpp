@@ -8,6 +8,7 @@
 
 #include "backends/Backend.hpp"
 #include "backends/CaseConversion.hpp"
+#include "util/Text.hpp"
 
 namespace launch::backends {
 
@@ -69,23 +70,6 @@ Result<Json> stringMap(const Json& value, const std::string& field) {
       return invalid(message);
     }
   }
-  return out;
-}
-
-// Collapses white space (FailureReason often spans lines) and cuts the text to a length a status line can show.
-std::string oneLine(std::string_view text, std::size_t maxLength = 1024) {
-  std::string out;
-  bool space = false;
-  for (const char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  if (out.size() > maxLength) out = out.substr(0, maxLength - 3) + "...";
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "cloud/GoogleCachedTokenSource.hpp"
+#include "util/Text.hpp"
 
 namespace launch::backends {
 
@@ -26,14 +27,6 @@ ErrorCode errorCodeOf(const std::string& status, long httpStatus) {
   if (httpStatus >= 500) return ErrorCode::Unavailable;
   if (httpStatus >= 400) return ErrorCode::Invalid;
   return ErrorCode::Internal;
-}
-
-void redact(std::string& text, const std::string& secret) {
-  if (secret.empty()) return;
-  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "<redacted>");
-    at += 10;
-  }
 }
 
 std::string trimmedEndpoint(std::string endpoint) {

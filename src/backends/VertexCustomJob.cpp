@@ -9,6 +9,7 @@
 
 #include "backends/Backend.hpp"
 #include "backends/CaseConversion.hpp"
+#include "util/Text.hpp"
 
 namespace launch::backends {
 
@@ -32,23 +33,6 @@ std::string text(const Json& object, const char* key) {
 
 std::string scalarText(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// Collapses white space and cuts the text to a length a status line can show.
-std::string oneLine(std::string_view text, std::size_t maxLength = 1024) {
-  std::string out;
-  bool space = false;
-  for (const char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  if (out.size() > maxLength) out = out.substr(0, maxLength - 3) + "...";
-  return out;
 }
 
 // A duration as proto3 JSON writes it: 3600 -> "3600s"; strings ("3600s") stay.

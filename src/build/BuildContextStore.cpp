@@ -6,6 +6,15 @@
 
 namespace launch::build {
 
+ErrorCode storeErrorCode(long httpStatus) {
+  if (httpStatus == 401) return ErrorCode::Unauthorized;
+  if (httpStatus == 403) return ErrorCode::Forbidden;
+  if (httpStatus == 404) return ErrorCode::NotFound;
+  if (httpStatus == 429) return ErrorCode::TooManyRequests;
+  if (httpStatus >= 500) return ErrorCode::Unavailable;
+  return ErrorCode::Invalid;
+}
+
 Result<BuildContextLocation> parseBuildContextStore(std::string_view url) {
   const auto invalid = [&](const std::string& why) {
     return makeError(ErrorCode::Invalid, "spec.builder.kaniko.buildContextStore '" + std::string(url) + "': " + why +

@@ -43,6 +43,9 @@ class BuildContextStore {
   virtual std::string describe() const = 0;
 };
 
+// The error code of a store's HTTP answer other than success (S3 and GCS answer alike).
+ErrorCode storeErrorCode(long httpStatus);
+
 // What openBuildContextStore needs for either kind of store. The HTTP client must outlive the store.
 struct BuildContextStoreClients {
   http::HttpClient* http = nullptr;

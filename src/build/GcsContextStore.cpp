@@ -3,19 +3,6 @@
 #include "build/GcsContextStore.hpp"
 
 namespace launch::build {
-namespace {
-
-ErrorCode codeOf(long status) {
-  if (status == 401) return ErrorCode::Unauthorized;
-  if (status == 403) return ErrorCode::Forbidden;
-  if (status == 404) return ErrorCode::NotFound;
-  if (status == 429) return ErrorCode::TooManyRequests;
-  if (status >= 500) return ErrorCode::Unavailable;
-  return ErrorCode::Invalid;
-}
-
-}  // namespace
-
 GcsContextStore::GcsContextStore(http::HttpClient& http, std::shared_ptr<cloud::GoogleTokenSource> tokens,
                                  GcsContextStoreOptions options, const Clock& clock)
     : options_(std::move(options)),
@@ -54,7 +41,7 @@ Status GcsContextStore::put(const std::string& name, const std::string& archive)
     fix = "; does " + client_.describeTokens() + " have storage.objects.create on bucket " + options_.bucket + "?";
   }
   if (response->status == 404) fix = "; does bucket " + options_.bucket + " exist?";
-  return makeError(codeOf(response->status),
+  return makeError(storeErrorCode(response->status),
                    "uploading the build context to " + contextUrl(name) + ": " + cloud::gcsProblem(*response) + fix);
 }
 
@@ -67,7 +54,7 @@ Status GcsContextStore::remove(const std::string& name) {
                      "deleting the build context " + contextUrl(name) + ": " + response.error().message);
   }
   if ((response->status >= 200 && response->status < 300) || response->status == 404) return {};
-  return makeError(codeOf(response->status),
+  return makeError(storeErrorCode(response->status),
                    "deleting the build context " + contextUrl(name) + ": " + cloud::gcsProblem(*response));
 }
 

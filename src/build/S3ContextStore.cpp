@@ -2,19 +2,6 @@
 #include "build/S3ContextStore.hpp"
 
 namespace launch::build {
-namespace {
-
-ErrorCode codeOf(long status) {
-  if (status == 401) return ErrorCode::Unauthorized;
-  if (status == 403) return ErrorCode::Forbidden;
-  if (status == 404) return ErrorCode::NotFound;
-  if (status == 429) return ErrorCode::TooManyRequests;
-  if (status >= 500) return ErrorCode::Unavailable;
-  return ErrorCode::Invalid;
-}
-
-}  // namespace
-
 S3ContextStore::S3ContextStore(http::HttpClient& http, std::shared_ptr<cloud::AwsCredentialProvider> credentials,
                                S3ContextStoreOptions options, const Clock& clock)
     : options_(std::move(options)),
@@ -61,7 +48,7 @@ Status S3ContextStore::put(const std::string& name, const std::string& archive) 
   std::string fix;
   if (response->status == 403) fix = "; may these AWS credentials s3:PutObject into bucket " + options_.bucket + "?";
   if (response->status == 404) fix = "; does bucket " + options_.bucket + " exist in " + options_.region + "?";
-  return makeError(codeOf(response->status),
+  return makeError(storeErrorCode(response->status),
                    "uploading the build context to " + contextUrl(name) + ": " + cloud::s3Problem(*response) + fix);
 }
 
@@ -73,7 +60,7 @@ Status S3ContextStore::remove(const std::string& name) {
                      "deleting the build context " + contextUrl(name) + ": " + response.error().message);
   }
   if ((response->status >= 200 && response->status < 300) || response->status == 404) return {};
-  return makeError(codeOf(response->status),
+  return makeError(storeErrorCode(response->status),
                    "deleting the build context " + contextUrl(name) + ": " + cloud::s3Problem(*response));
 }
 

@@ -27,4 +27,28 @@ bool equalsIgnoringCase(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lowerAscii(x) == lowerAscii(y); });
 }
 
+std::string oneLine(std::string_view text, std::size_t maxLength) {
+  std::string out;
+  bool space = false;
+  for (const char c : text) {
+    if (kAsciiWhitespace.find(c) != std::string_view::npos) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  if (out.size() > maxLength) out = out.substr(0, maxLength < 3 ? 0 : maxLength - 3) + "...";
+  return out;
+}
+
+void redact(std::string& text, std::string_view secret) {
+  if (secret.empty()) return;
+  constexpr std::string_view kMark = "<redacted>";
+  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMark.size())) {
+    text.replace(at, secret.size(), kMark);
+  }
+}
+
 }  // namespace launch

@@ -37,5 +37,24 @@ TEST(CaseFolding, FoldsAsciiLettersOnly) {
   EXPECT_TRUE(equalsIgnoringCase("", ""));
 }
 
+TEST(OneLine, CollapsesWhiteSpaceAndCutsLongText) {
+  EXPECT_EQ(oneLine("  ClientError:\n\tAlgorithmError:  exit 1\r\n"), "ClientError: AlgorithmError: exit 1");
+  EXPECT_EQ(oneLine(""), "");
+  EXPECT_EQ(oneLine("abcdefghij", 8), "abcde...");
+  EXPECT_EQ(oneLine("abcdefgh", 8), "abcdefgh");
+  EXPECT_EQ(oneLine("abcdef", 2), "...");
+}
+
+TEST(Redact, ReplacesEveryOccurrenceOfTheSecret) {
+  std::string text = "token=s3cr3t; again s3cr3ts3cr3t";
+  redact(text, "s3cr3t");
+  EXPECT_EQ(text, "token=<redacted>; again <redacted><redacted>");
+  redact(text, "");  // nothing to hide: nothing changes
+  EXPECT_EQ(text, "token=<redacted>; again <redacted><redacted>");
+  std::string echo = "redacted";  // a secret inside the mark does not loop
+  redact(echo, "redacted");
+  EXPECT_EQ(echo, "<redacted>");
+}
+
 }  // namespace
 }  // namespace launch
