@@ -10,9 +10,9 @@ namespace launch::cloud {
 
 namespace {
 
-bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
 // The file's blanks: any ASCII white space.
+bool isBlank(char c) { return kAsciiWhitespace.find(c) != std::string_view::npos; }
+
 std::string_view trimBlanks(std::string_view text) { return trim(text, kAsciiWhitespace); }
 
 // A value's trailing comment starts with '#' or ';' after white space: "key = value # note".
